@@ -1,0 +1,116 @@
+"""Freshness: a live playlist gains a segment every target duration or it is stale.
+
+A stale playlist still answers 200, so no CDN fails over on it; this is the failure an origin group
+alone cannot see, and the reason manifest expiry exists.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from checks.findings import Code, Finding, Severity, evidence
+from checks.timeline import Observation, Timeline
+
+DEFAULT_STALE_FACTOR = 1.5  # RFC 8216 6.2.1: a new version no later than 1.5 x target duration
+
+
+@dataclass(frozen=True)
+class UnchangedStretch:
+    """A run of polls that all returned the same window (same last segment)."""
+
+    rendition: str
+    first: Observation
+    last: Observation
+    last_sequence: int | None
+    target_duration: float
+
+    @property
+    def seconds(self) -> float:
+        """At least this long unchanged: first to last poll that showed it (polling can only under-count)."""
+        return self.last.monotonic - self.first.monotonic
+
+
+def unchanged_stretches(timeline: Timeline) -> list[UnchangedStretch]:
+    stretches = []
+    for rendition in timeline.renditions():
+        current: UnchangedStretch | None = None
+        for observation, playlist in timeline.playlists(rendition):
+            if current is not None and current.last_sequence == playlist.last_sequence:
+                current = UnchangedStretch(
+                    rendition, current.first, observation, playlist.last_sequence, current.target_duration
+                )
+                continue
+            if current is not None:
+                stretches.append(current)
+            current = UnchangedStretch(
+                rendition, observation, observation, playlist.last_sequence, playlist.target_duration
+            )
+        if current is not None:
+            stretches.append(current)
+    return stretches
+
+
+def longest_unchanged_s(timeline: Timeline) -> float:
+    """The longest a live playlist was seen without a new segment, over every rendition."""
+    return max((s.seconds for s in unchanged_stretches(timeline) if not _ended(s)), default=0.0)
+
+
+def _ended(stretch: UnchangedStretch) -> bool:
+    playlist = stretch.last.media_playlist
+    return playlist is not None and playlist.endlist
+
+
+def playlists_stay_fresh(timeline: Timeline, *, stale_factor: float = DEFAULT_STALE_FACTOR) -> list[Finding]:
+    """RFC 8216 6.2.1: a live playlist without ENDLIST changes within stale_factor x target duration."""
+    findings = []
+    for stretch in unchanged_stretches(timeline):
+        limit = stale_factor * stretch.target_duration
+        if _ended(stretch) or stretch.seconds <= limit:
+            continue
+        origins = sorted({o.origin or "unknown origin" for o in (stretch.first, stretch.last)})
+        findings.append(
+            Finding(
+                Code.PLAYLIST_STALE,
+                Severity.ERROR,
+                stretch.first.wall_time,
+                stretch.rendition,
+                f"playlist stale for {stretch.seconds:.1f} s (limit {limit:.1f} s = {stale_factor:g} x target "
+                f"duration): it kept ending at segment {stretch.last_sequence} while answering "
+                f"{stretch.last.status} from {', '.join(origins)}; players sit on the last segments until "
+                "something turns staleness into an error",
+                evidence(
+                    stale_s=f"{stretch.seconds:.1f}",
+                    limit_s=f"{limit:.1f}",
+                    last_sequence=stretch.last_sequence,
+                    origin=", ".join(origins),
+                    url=stretch.first.url,
+                ),
+            )
+        )
+    return findings
+
+
+def extinf_within_target(timeline: Timeline) -> list[Finding]:
+    """RFC 8216 4.3.3.1: every EXTINF, rounded to the nearest integer, is at most the target duration."""
+    findings = []
+    for rendition in timeline.renditions():
+        reported: set[int] = set()
+        for observation, playlist in timeline.playlists(rendition):
+            for entry in playlist.segments:
+                rounded = math.floor(entry.duration + 0.5)
+                if rounded > playlist.target_duration and entry.sequence not in reported:
+                    reported.add(entry.sequence)
+                    findings.append(
+                        Finding(
+                            Code.EXTINF_ABOVE_TARGET,
+                            Severity.WARNING,
+                            observation.wall_time,
+                            rendition,
+                            f"segment {entry.sequence} lasts {entry.duration:.3f} s, which rounds to {rounded} s, "
+                            f"above the target duration {playlist.target_duration:g} s (RFC 8216 4.3.3.1): "
+                            "players reload too early and may stall",
+                            evidence(sequence=entry.sequence, extinf=entry.duration, target=playlist.target_duration),
+                        )
+                    )
+    return findings

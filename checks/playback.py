@@ -1,0 +1,183 @@
+"""Viewer impact: replay the timeline through a simple live player and count its stalls.
+
+The model follows RFC 8216 6.3.3 and hls.js's defaults: start three target durations behind the live
+edge, play in real time, and when its own rendition errors, switch to the redundant rendition with
+the same bandwidth (the other pipeline) and stay there. A segment that has not arrived when it is due
+is a stall that lasts until it arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checks.findings import Code, Finding, Severity, evidence
+from checks.timeline import ResourceKind, Timeline
+
+START_BEHIND_TARGET_DURATIONS = 3
+
+
+@dataclass(frozen=True)
+class Stall:
+    rendition: str
+    sequence: int
+    start: float  # monotonic
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Playback:
+    started: bool
+    startup_s: float | None
+    played_s: float
+    stalls: tuple[Stall, ...]
+    renditions: tuple[str, ...]  # in the order the player used them
+
+    @property
+    def stall_s(self) -> float:
+        return sum(s.seconds for s in self.stalls)
+
+    @property
+    def rebuffer_ratio(self) -> float:
+        watched = self.played_s + self.stall_s
+        return self.stall_s / watched if watched > 0 else 0.0
+
+
+def redundant_groups(timeline: Timeline) -> dict[str, tuple[str, ...]]:
+    """Each rendition's alternates in playlist order: variants with the same bandwidth and resolution."""
+    for observation in timeline.of_kind(ResourceKind.MULTIVARIANT):
+        if observation.ok and observation.multivariant is not None:
+            variants = observation.multivariant.variants
+            return {
+                v.uri: tuple(
+                    w.uri for w in variants if (w.bandwidth, w.resolution) == (v.bandwidth, v.resolution)
+                )
+                for v in variants
+            }
+    return {r: (r,) for r in timeline.renditions()}
+
+
+def _arrivals(timeline: Timeline) -> dict[str, dict[int, float]]:
+    arrivals: dict[str, dict[int, float]] = {}
+    for o in timeline.of_kind(ResourceKind.SEGMENT):
+        if o.ok and o.rendition is not None and o.sequence is not None:
+            per = arrivals.setdefault(o.rendition, {})
+            per[o.sequence] = min(per.get(o.sequence, o.done), o.done)
+    return arrivals
+
+
+def _durations(timeline: Timeline) -> dict[str, dict[int, float]]:
+    durations: dict[str, dict[int, float]] = {}
+    for rendition in timeline.renditions():
+        per = durations.setdefault(rendition, {})
+        for _, playlist in timeline.playlists(rendition):
+            for entry in playlist.segments:
+                per.setdefault(entry.sequence, entry.duration)
+    return durations
+
+
+def _failures(timeline: Timeline) -> dict[str, list[float]]:
+    failures: dict[str, list[float]] = {}
+    for o in timeline.observations:
+        if o.failed and o.rendition is not None:
+            failures.setdefault(o.rendition, []).append(o.done)
+    return failures
+
+
+def simulate_playback(timeline: Timeline, rendition: str | None = None) -> Playback:
+    """Play ``rendition`` (default: the first variant listed) from the timeline's observations."""
+    groups = redundant_groups(timeline)
+    current = rendition or next(iter(groups), None)
+    end = timeline.end
+    if current is None or end is None or timeline.start is None:
+        return Playback(False, None, 0.0, (), ())
+    arrivals, durations, failures = _arrivals(timeline), _durations(timeline), _failures(timeline)
+
+    first = next(iter(timeline.playlists(current)), None)
+    if first is None or not first[1].segments:
+        return Playback(False, None, 0.0, (), (current,))
+    _, playlist = first
+    behind = 0.0
+    position = playlist.segments[-1].sequence
+    for entry in reversed(playlist.segments):
+        position = entry.sequence
+        behind += entry.duration
+        if behind >= START_BEHIND_TARGET_DURATIONS * playlist.target_duration:
+            break
+    start_at = arrivals.get(current, {}).get(position)
+    if start_at is None:
+        return Playback(False, None, 0.0, (), (current,))
+
+    used = [current]
+    stalls: list[Stall] = []
+    clock = start_at  # when the segment at `position` begins to play
+    played = 0.0
+    while clock < end:
+        arrival = arrivals.get(current, {}).get(position)
+        if arrival is None or arrival > clock:
+            # The player learns of trouble only from its own failed requests, made while it buffered
+            # the segments ahead of this one; each failure may switch it to a redundant rendition.
+            deadline = arrival if arrival is not None else end
+            lookback = START_BEHIND_TARGET_DURATIONS * playlist.target_duration
+            failure = next((t for t in failures.get(current, []) if clock - lookback <= t <= deadline), None)
+            if failure is not None:
+                for alternate in groups.get(current, (current,)):
+                    alt_arrival = arrivals.get(alternate, {}).get(position)
+                    if alternate == current or alt_arrival is None:
+                        continue
+                    candidate = max(alt_arrival, failure)
+                    if arrival is None or candidate < arrival:
+                        current, arrival = alternate, candidate
+                        used.append(alternate)
+                        break
+        if arrival is None:
+            # Gone for good in this rendition: like hls.js, skip to the next segment that does arrive.
+            later = [n for n in arrivals.get(current, {}) if n > position]
+            if not later:
+                if end > clock:
+                    stalls.append(Stall(current, position, clock, end - clock))
+                break
+            position = min(later)
+            arrival = arrivals[current][position]
+        if arrival > clock:
+            stalls.append(Stall(current, position, clock, arrival - clock))
+            clock = arrival
+        duration = durations.get(current, {}).get(position)
+        if duration is None:
+            break
+        played += min(duration, max(0.0, end - clock))
+        clock += duration
+        position += 1
+    return Playback(True, start_at - timeline.start, played, tuple(stalls), tuple(used))
+
+
+def viewer_never_stalls(
+    timeline: Timeline, *, rendition: str | None = None, allowance_s: float = 0.0
+) -> list[Finding]:
+    """A viewer watching the stream live should never wait for a segment beyond the allowance."""
+    playback = simulate_playback(timeline, rendition)
+    if not playback.started:
+        return [
+            Finding(
+                Code.VIEWER_NEVER_STARTED,
+                Severity.ERROR,
+                timeline.observations[0].wall_time if timeline.observations else None,
+                rendition,
+                "the model player never started: no playlist with segments, or its start segment never arrived",
+                evidence(requests=len(timeline.observations)),
+            )
+        ]
+    if playback.stall_s <= allowance_s:
+        return []
+    return [
+        Finding(
+            Code.VIEWER_STALLED,
+            Severity.ERROR,
+            timeline.wall_at(stall.start),
+            stall.rendition,
+            f"viewer stalled {stall.seconds:.1f} s waiting for segment {stall.sequence} "
+            f"({len(playback.stalls)} stall(s), {playback.stall_s:.1f} s in all, allowance {allowance_s:.1f} s, "
+            f"rebuffer ratio {playback.rebuffer_ratio:.1%})",
+            evidence(sequence=stall.sequence, stall_s=f"{stall.seconds:.2f}", total_stall_s=f"{playback.stall_s:.2f}"),
+        )
+        for stall in playback.stalls
+    ]

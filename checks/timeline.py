@@ -1,0 +1,193 @@
+"""What a viewer saw: one immutable record per HTTP response, and the timeline of a run.
+
+These records are the only thing checks read. The viewer converts every m3u8 object and every
+response into them at once, so no check ever sees a library object or touches the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class ResourceKind(StrEnum):
+    MULTIVARIANT = "multivariant"
+    MEDIA_PLAYLIST = "media-playlist"
+    SEGMENT = "segment"
+
+
+@dataclass(frozen=True)
+class SegmentEntry:
+    """One segment as a media playlist listed it."""
+
+    sequence: int
+    uri: str
+    duration: float
+    program_date_time: datetime | None
+    discontinuity: bool
+    # RFC 8216 4.3.3.3: EXT-X-DISCONTINUITY-SEQUENCE plus the DISCONTINUITY tags before this segment.
+    discontinuity_number: int
+
+
+@dataclass(frozen=True)
+class MediaPlaylist:
+    """What a media playlist said, after parsing."""
+
+    media_sequence: int
+    media_sequence_present: bool  # m3u8 silently defaults a missing EXT-X-MEDIA-SEQUENCE to 0
+    discontinuity_sequence: int
+    target_duration: float
+    playlist_type: str | None
+    endlist: bool
+    segments: tuple[SegmentEntry, ...]
+
+    @property
+    def last_sequence(self) -> int | None:
+        return self.segments[-1].sequence if self.segments else None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One EXT-X-STREAM-INF entry of a multivariant playlist."""
+
+    uri: str
+    bandwidth: int
+    resolution: str | None
+    codecs: str | None
+
+
+@dataclass(frozen=True)
+class MultivariantPlaylist:
+    variants: tuple[Variant, ...]
+
+
+@dataclass(frozen=True)
+class SegmentBody:
+    """What a segment's bytes said."""
+
+    size: int
+    sha256: str
+    first_pts: int | None  # 90 kHz ticks, as carried in the first PES header
+
+
+@dataclass(frozen=True)
+class ResponseHeaders:
+    """The response headers that matter to a failover drill."""
+
+    cache_status: str | None = None  # X-Cache
+    age: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    attribution: str | None = None  # a header naming the origin, where the stack offers one
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One HTTP exchange as the viewer saw it.
+
+    Exactly one of ``status`` and ``error`` is set. ``problem`` says why a 200 body could not be
+    read as what was asked for (HTML error page, truncated playlist, not MPEG-TS...); a problem is a
+    finding, never an exception.
+    """
+
+    wall_time: datetime  # aware UTC, when the request was sent
+    monotonic: float  # time.monotonic() when the request was sent
+    url: str
+    kind: ResourceKind
+    rendition: str | None
+    status: int | None
+    error: str | None
+    latency_s: float
+    headers: ResponseHeaders = field(default_factory=ResponseHeaders)
+    origin: str | None = None  # which origin/region served it, or None when unknown
+    sequence: int | None = None  # for a segment: its media sequence number
+    media_playlist: MediaPlaylist | None = None
+    multivariant: MultivariantPlaylist | None = None
+    segment: SegmentBody | None = None
+    problem: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.wall_time.tzinfo is None or self.wall_time.utcoffset() is None:
+            raise ValueError(f"Observation.wall_time must be timezone-aware UTC, got {self.wall_time!r}")
+        if (self.status is None) == (self.error is None):
+            raise ValueError("Observation needs exactly one of status and error")
+
+    @property
+    def ok(self) -> bool:
+        """A usable answer: 2xx with a body that parsed as what was asked for."""
+        return self.status is not None and 200 <= self.status < 300 and self.problem is None
+
+    @property
+    def failed(self) -> bool:
+        """What a player would count as a failed request."""
+        return not self.ok
+
+    @property
+    def done(self) -> float:
+        """Monotonic time at which the response was complete."""
+        return self.monotonic + self.latency_s
+
+    def describe_failure(self) -> str:
+        if self.error is not None:
+            return self.error
+        if self.status is not None and not 200 <= self.status < 300:
+            return f"HTTP {self.status}"
+        return self.problem or "ok"
+
+
+@dataclass(frozen=True)
+class FaultMark:
+    """A fault applied to the stack during the run, and when it was undone (None: not yet)."""
+
+    name: str
+    applied_wall: datetime
+    applied_monotonic: float
+    undone_wall: datetime | None = None
+    undone_monotonic: float | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Every observation of one run, in the order the requests were sent, plus the fault marks."""
+
+    observations: tuple[Observation, ...]
+    faults: tuple[FaultMark, ...] = ()
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.observations, key=lambda o: o.monotonic))
+        object.__setattr__(self, "observations", ordered)
+
+    @property
+    def start(self) -> float | None:
+        return self.observations[0].monotonic if self.observations else None
+
+    @property
+    def end(self) -> float | None:
+        return max(o.done for o in self.observations) if self.observations else None
+
+    def renditions(self) -> tuple[str, ...]:
+        seen = dict.fromkeys(o.rendition for o in self.observations if o.rendition is not None)
+        return tuple(seen)
+
+    def of_kind(self, kind: ResourceKind, rendition: str | None = None) -> tuple[Observation, ...]:
+        return tuple(
+            o
+            for o in self.observations
+            if o.kind is kind and (rendition is None or o.rendition == rendition)
+        )
+
+    def playlists(self, rendition: str) -> tuple[tuple[Observation, MediaPlaylist], ...]:
+        """The media playlists of one rendition that parsed, in request order."""
+        return tuple(
+            (o, o.media_playlist)
+            for o in self.of_kind(ResourceKind.MEDIA_PLAYLIST, rendition)
+            if o.ok and o.media_playlist is not None
+        )
+
+    def wall_at(self, monotonic: float) -> datetime | None:
+        """Wall-clock time of a monotonic instant, from the nearest observation's pair."""
+        if not self.observations:
+            return None
+        nearest = min(self.observations, key=lambda o: abs(o.monotonic - monotonic))
+        return nearest.wall_time + timedelta(seconds=monotonic - nearest.monotonic)

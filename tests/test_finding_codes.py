@@ -1,0 +1,247 @@
+"""Every finding code fires on a timeline built to provoke it, and stays quiet on its near miss."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from checks import CheckSettings, run_checks
+from checks.findings import Code, Finding
+from checks.timeline import Timeline
+from tests.scripted import MULTIVARIANT, Script, media_playlist, newest_complete, ts_packet_with_pts
+
+R = "p0/low.m3u8"
+ALT = "p1/low.m3u8"
+SETTINGS = CheckSettings(segment_length_s=1.0, primary="primary", secondary="secondary")
+Case = Callable[[], tuple[Timeline, CheckSettings]]
+
+
+def _two_polls(first_body: str, second_body: str, second_origin: str = "secondary") -> tuple[Timeline, CheckSettings]:
+    s = Script()
+    s.playlist(0.0, R, first_body)
+    s.playlist(1.0, R, second_body, origin=second_origin)
+    return s.timeline(), SETTINGS
+
+
+def _edge(t: float = 0.0) -> int:
+    return newest_complete(t)
+
+
+def _window(first_offset: int = -4, **options: object) -> str:
+    return media_playlist(_edge() + first_offset, 5, **options)  # type: ignore[arg-type]
+
+
+def _failover(secondary_from: float | None, primary_back_from: float | None, **budgets: float) -> Case:
+    """Healthy primary; fault at 5 s, undone at 10 s; the secondary serves from/until the given times."""
+
+    def build() -> tuple[Timeline, CheckSettings]:
+        s = Script()
+
+        def origin(t: float) -> str:
+            if secondary_from is not None and t >= secondary_from:
+                if primary_back_from is None or t < primary_back_from:
+                    return "secondary"
+            return "primary"
+
+        s.multivariant(0.0)
+        s.watch(R, 0.0, 15.0, origin=origin)
+        s.fault("pause-pipeline-0", 5.0, 10.0)
+        return s.timeline(), CheckSettings(
+            segment_length_s=1.0, primary="primary", secondary="secondary", **budgets
+        )
+
+    return build
+
+
+def _stale_primary_after_fault() -> tuple[Timeline, CheckSettings]:
+    s = Script()
+    s.watch(R, 0.0, 5.0)
+    frozen = media_playlist(_edge(5.0) - 4, 5)
+    for i in range(20):
+        s.playlist(5.0 + i * 0.5, R, frozen)
+    s.fault("pause-pipeline-0", 5.0, None)
+    return s.timeline(), SETTINGS
+
+
+def _healthy(rendition: str = R, stop: float = 10.0) -> Case:
+    def build() -> tuple[Timeline, CheckSettings]:
+        s = Script()
+        s.multivariant(0.0)
+        s.watch(rendition, 0.0, stop)
+        return s.timeline(), SETTINGS
+
+    return build
+
+
+def _frozen_then_resumed() -> tuple[Timeline, CheckSettings]:
+    s = Script()
+    s.multivariant(0.0)
+    s.watch(R, 0.0, 5.0)
+    frozen = media_playlist(_edge(5.0) - 4, 5)
+    for i in range(10):
+        s.playlist(5.0 + i * 0.5, R, frozen)
+    s.watch(R, 10.0, 15.0)
+    return s.timeline(), SETTINGS
+
+
+def _all_errors() -> tuple[Timeline, CheckSettings]:
+    s = Script()
+    s.multivariant(0.0)
+    for i in range(10):
+        s.playlist(i * 0.5, R, "", status=404)
+    return s.timeline(), SETTINGS
+
+
+def _stale_for(seconds: float) -> Case:
+    def build() -> tuple[Timeline, CheckSettings]:
+        s = Script()
+        body = _window()
+        t = 0.0
+        while t <= seconds + 1e-9:
+            s.playlist(t, R, body)
+            t += 0.5
+        s.playlist(t, R, _window(-3))
+        return s.timeline(), CheckSettings()
+
+    return build
+
+
+def _segment(body: bytes) -> Case:
+    def build() -> tuple[Timeline, CheckSettings]:
+        s = Script()
+        s.segment(0.0, R, _edge(), body=body)
+        return s.timeline(), SETTINGS
+
+    return build
+
+
+def _one(body: str | bytes, settings: CheckSettings = SETTINGS) -> Case:
+    def build() -> tuple[Timeline, CheckSettings]:
+        s = Script()
+        s.playlist(0.0, R, body)
+        return s.timeline(), settings
+
+    return build
+
+
+def _segments_across_origins(secondary_pts_shift: int) -> Case:
+    def build() -> tuple[Timeline, CheckSettings]:
+        s = Script()
+        n = _edge()
+        s.segment(0.0, R, n, origin="primary")
+        s.segment(0.1, R, n, origin="secondary", body=ts_packet_with_pts((n * 90_000 + secondary_pts_shift) % (1 << 33)))
+        return s.timeline(), CheckSettings()
+
+    return build
+
+
+def _outage() -> tuple[Timeline, CheckSettings]:
+    s = Script()
+    s.playlist(0.0, R, _window())
+    s.playlist(0.5, R, b"Not Found", status=404)
+    s.playlist(1.0, R, "", error="connect: connection refused")
+    s.playlist(1.5, R, _window(-3))
+    return s.timeline(), SETTINGS
+
+
+FIRES: dict[Code, Case] = {
+    Code.PLAYLIST_MALFORMED: _one(b"<html><head><title>502 Bad Gateway</title></head></html>"),
+    Code.SEGMENT_MALFORMED: _segment(b"<html>Access Denied</html>"),
+    Code.MEDIA_SEQUENCE_MISSING: _one(_window(media_sequence_tag=False)),
+    Code.MEDIA_SEQUENCE_DECREASED: lambda: _two_polls(_window(), _window(-6)),
+    Code.SEGMENT_GAP: lambda: _two_polls(_window(), _window(3)),
+    Code.SEGMENT_URI_CHANGED: lambda: _two_polls(_window(), _window(name=lambda n: f"other_{n}.ts")),
+    Code.SEGMENT_DURATION_CHANGED: lambda: _two_polls(_window(), _window(duration=lambda n: 0.96)),
+    Code.DISCONTINUITY_SEQUENCE_DECREASED: lambda: _two_polls(
+        _window(discontinuity_sequence=3), _window(-3, discontinuity_sequence=2)
+    ),
+    Code.DISCONTINUITY_NUMBER_CHANGED: lambda: _two_polls(
+        _window(discontinuity_sequence=0, discontinuity_before=[_edge() - 3]),
+        _window(-2, discontinuity_sequence=0),
+    ),
+    Code.TARGET_DURATION_CHANGED: lambda: _two_polls(_window(), _window(-3, target=2)),
+    Code.ENDLIST_ON_LIVE: _one(_window(endlist=True)),
+    Code.PROGRAM_DATE_TIME_MISSING: _one(_window(with_pdt=False)),
+    Code.PROGRAM_DATE_TIME_OFF_EPOCH: _one(_window(pdt_shift_s=0.5)),
+    Code.LIVE_EDGE_OFF_EPOCH: _one(_window(-14)),
+    Code.PTS_OFF_EPOCH: _segment(ts_packet_with_pts(((_edge()) * 90_000 + 45_000) % (1 << 33))),
+    Code.ORIGINS_DISAGREE: _segments_across_origins(90_000),
+    Code.PLAYLIST_STALE: _stale_for(2.0),
+    Code.EXTINF_ABOVE_TARGET: _one(_window(duration=lambda n: 1.6)),
+    Code.OUTAGE: _outage,
+    Code.FAILOVER_MISSING: _stale_primary_after_fault,
+    Code.FAILOVER_SLOW: _failover(8.0, 11.0, failover_budget_s=1.0),
+    Code.FAILBACK_MISSING: _failover(6.0, None),
+    Code.FAILBACK_SLOW: _failover(6.0, 13.0, failback_budget_s=1.0),
+    Code.VIEWER_STALLED: _frozen_then_resumed,
+    Code.VIEWER_NEVER_STARTED: _all_errors,
+}
+
+
+QUIET: dict[Code, Case] = {
+    Code.PLAYLIST_MALFORMED: _one(_window()),
+    Code.SEGMENT_MALFORMED: _segment(ts_packet_with_pts(_edge() * 90_000 % (1 << 33))),
+    Code.MEDIA_SEQUENCE_MISSING: _one(_window()),
+    Code.MEDIA_SEQUENCE_DECREASED: lambda: _two_polls(_window(), _window(-3)),
+    Code.SEGMENT_GAP: lambda: _two_polls(_window(), _window(1)),
+    Code.SEGMENT_URI_CHANGED: lambda: _two_polls(_window(), _window(-3)),
+    Code.SEGMENT_DURATION_CHANGED: lambda: _two_polls(_window(), _window(-3, duration=lambda n: 1.0004)),
+    Code.DISCONTINUITY_SEQUENCE_DECREASED: lambda: _two_polls(
+        _window(discontinuity_sequence=3), _window(-3, discontinuity_sequence=3)
+    ),
+    Code.DISCONTINUITY_NUMBER_CHANGED: lambda: _two_polls(
+        _window(discontinuity_sequence=0, discontinuity_before=[_edge() - 3]),
+        _window(-2, discontinuity_sequence=1),
+    ),
+    Code.TARGET_DURATION_CHANGED: lambda: _two_polls(_window(), _window(-3)),
+    Code.ENDLIST_ON_LIVE: _one(_window()),
+    Code.PROGRAM_DATE_TIME_MISSING: _one(_window()),
+    Code.PROGRAM_DATE_TIME_OFF_EPOCH: _one(_window(pdt_shift_s=0.05)),
+    Code.LIVE_EDGE_OFF_EPOCH: _one(_window(-6)),
+    Code.PTS_OFF_EPOCH: _segment(ts_packet_with_pts(_edge() * 90_000 % (1 << 33))),
+    Code.ORIGINS_DISAGREE: _segments_across_origins(0),
+    Code.PLAYLIST_STALE: _stale_for(1.5),
+    Code.EXTINF_ABOVE_TARGET: _one(_window(duration=lambda n: 1.4, target=1)),
+    Code.OUTAGE: _healthy(),
+    Code.FAILOVER_MISSING: _failover(6.0, 11.0),
+    Code.FAILOVER_SLOW: _failover(6.0, 11.0, failover_budget_s=2.0),
+    Code.FAILBACK_MISSING: _failover(6.0, 11.0),
+    Code.FAILBACK_SLOW: _failover(6.0, 11.0, failback_budget_s=2.0),
+    Code.VIEWER_STALLED: _healthy(),
+    Code.VIEWER_NEVER_STARTED: _healthy(),
+}
+
+
+def _codes(findings: list[Finding]) -> list[Code]:
+    return [f.code for f in findings]
+
+
+def test_every_code_has_a_firing_and_a_quiet_case() -> None:
+    assert set(FIRES) == set(Code), f"codes without a firing case: {set(Code) - set(FIRES)}"
+    assert set(QUIET) == set(Code), f"codes without a quiet case: {set(Code) - set(QUIET)}"
+
+
+@pytest.mark.parametrize("code", list(Code), ids=lambda c: c.value)
+def test_code_fires(code: Code) -> None:
+    timeline, settings = FIRES[code]()
+    findings = run_checks(timeline, settings)
+    fired = [f for f in findings if f.code is code]
+    assert fired, f"{code.value} did not fire; findings were: {[str(f) for f in findings]}"
+    for finding in fired:
+        assert finding.message and finding.evidence and finding.severity
+
+
+@pytest.mark.parametrize("code", list(Code), ids=lambda c: c.value)
+def test_code_stays_quiet_on_near_miss(code: Code) -> None:
+    timeline, settings = QUIET[code]()
+    findings = run_checks(timeline, settings)
+    assert code not in _codes(findings), [str(f) for f in findings if f.code is code]
+
+
+def test_healthy_two_rendition_watch_has_no_findings_at_all() -> None:
+    s = Script()
+    s.multivariant(0.0, MULTIVARIANT)
+    s.watch(R, 0.0, 10.0)
+    s.watch(ALT, 0.02, 10.0)
+    assert [str(f) for f in run_checks(s.timeline(), SETTINGS)] == []
