@@ -1,0 +1,168 @@
+"""The CloudFront-like edge: origin-group failover triggers, primary-first fail-back, caching,
+error caching, CORS, segment chaos, and the misconfiguration switches that break each of them."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from fixtures.emulator import BreakMode, Misconfiguration, SegmentFault
+from tests.conftest import MakeStack
+from tests.emulator_client import edge_get, playlist, wait_for
+
+R = "live/p0/180p.m3u8"
+ATTRIBUTION = "X-Drill-Origin"
+
+
+def _served_by(stack, key: str = R) -> tuple[int, str | None]:  # type: ignore[no-untyped-def]
+    response = edge_get(stack, key)
+    return response.status_code, response.headers.get(ATTRIBUTION)
+
+
+def test_healthy_edge_serves_from_the_primary_with_cloudfront_headers(make_stack: MakeStack) -> None:
+    stack = make_stack(0.5)
+    response = edge_get(stack, R)
+    assert response.status_code == 200 and response.headers[ATTRIBUTION] == stack.primary
+    assert response.headers["X-Cache"] == "Miss from cloudfront"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    segment = "live/p0/" + playlist(response).segments[-1].uri
+    edge_get(stack, segment)
+    again = edge_get(stack, segment)
+    assert again.headers["X-Cache"] == "Hit from cloudfront" and "Age" in again.headers
+
+
+def test_cors_preflight_is_answered(make_stack: MakeStack) -> None:
+    import requests
+
+    stack = make_stack(0.5)
+    assert stack.edge is not None
+    response = requests.options(f"{stack.edge.url}/{R}", headers={"Origin": "https://player.example"}, timeout=5)
+    assert response.status_code == 204
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize(
+    "mode,status",
+    [(BreakMode.STATUS, 503), (BreakMode.STATUS, 404), (BreakMode.REFUSE, 0), (BreakMode.HANG, 0), (BreakMode.SLOW, 0)],
+    ids=["status-503", "status-404", "refuse", "hang", "slow-beyond-read-timeout"],
+)
+def test_each_failover_trigger_moves_a_miss_to_the_secondary_and_back(
+    make_stack: MakeStack, mode: BreakMode, status: int
+) -> None:
+    stack = make_stack(0.5)
+    stack.break_origin(stack.primary, mode, status=status or 503)
+    assert _served_by(stack) == (200, stack.secondary)
+    stack.heal_origin(stack.primary)
+    assert wait_for(lambda: _served_by(stack) == (200, stack.primary), 3, "automatic fail-back")
+
+
+def test_stale_then_expired_manifest_fails_over_on_403(make_stack: MakeStack) -> None:
+    stack = make_stack(0.5)
+    stack.pause_pipeline(stack.primary, 0)
+    assert wait_for(lambda: _served_by(stack) == (200, stack.secondary), 3, "failover after expiry")
+    truth = [e for e in stack.edge.events if e.path.endswith("180p.m3u8") and e.served_by == stack.secondary]  # type: ignore[union-attr]
+    assert truth and truth[0].tried[0] == f"{stack.primary}:403"
+
+
+def test_status_outside_the_failover_criteria_is_passed_to_the_viewer(make_stack: MakeStack) -> None:
+    stack = make_stack(0.5)
+    stack.break_origin(stack.primary, BreakMode.STATUS, status=429)  # CloudFront cannot fail over on 429
+    assert _served_by(stack) == (429, stack.primary)
+
+
+def test_error_caching_keeps_serving_an_error_until_its_ttl(make_stack: MakeStack) -> None:
+    stack = make_stack(0.5, Misconfiguration.LONG_ERROR_CACHING)
+    key = "live/p1/90p.m3u8"
+    for region in stack.regions:
+        stack.break_origin(region, BreakMode.STATUS, status=503)
+    assert edge_get(stack, key).status_code == 503
+    for region in stack.regions:
+        stack.heal_origin(region)
+    time.sleep(1.5)  # past the healthy stack's 0.5 s error TTL, well inside the 10 s one
+    sticky = edge_get(stack, key)
+    assert sticky.status_code == 503 and sticky.headers["X-Cache"] == "Hit from cloudfront"
+
+
+def test_short_error_caching_recovers_within_its_ttl(make_stack: MakeStack) -> None:
+    stack = make_stack(0.5)
+    key = "live/p1/90p.m3u8"
+    for region in stack.regions:
+        stack.break_origin(region, BreakMode.STATUS, status=503)
+    assert edge_get(stack, key).status_code == 503
+    assert edge_get(stack, key).headers["X-Cache"] == "Hit from cloudfront"  # cached, as CloudFront does
+    for region in stack.regions:
+        stack.heal_origin(region)
+    assert wait_for(lambda: edge_get(stack, key).status_code == 200, 2, "recovery after the error TTL")
+
+
+def test_no_origin_group_passes_the_primarys_failure_to_viewers(make_stack: MakeStack) -> None:
+    stack = make_stack(0.5, Misconfiguration.NO_ORIGIN_GROUP)
+    stack.break_origin(stack.primary, BreakMode.REFUSE)
+    response = edge_get(stack, R)
+    assert response.status_code == 502 and response.headers["X-Cache"] == "Error from cloudfront"
+
+
+def test_failover_codes_without_4xx_never_fail_over_on_an_expired_manifest(make_stack: MakeStack) -> None:
+    stack = make_stack(0.5, Misconfiguration.FAILOVER_CODES_WITHOUT_4XX)
+    stack.expire_manifests(stack.primary)
+    assert _served_by(stack) == (403, stack.primary)
+    stack.break_origin(stack.primary, BreakMode.STATUS, status=503)
+    assert _served_by(stack) == (200, stack.secondary)  # 5xx still fails over
+
+
+def test_slow_origin_timeouts_make_failover_take_longer_than_a_segment(make_stack: MakeStack) -> None:
+    healthy, slow = make_stack(0.5), make_stack(0.5, Misconfiguration.SLOW_ORIGIN_TIMEOUTS)
+    durations = {}
+    for name, stack in (("healthy", healthy), ("slow", slow)):
+        stack.break_origin(stack.primary, BreakMode.HANG)
+        started = time.monotonic()
+        assert _served_by(stack) == (200, stack.secondary)
+        durations[name] = time.monotonic() - started
+    assert durations["healthy"] < 0.5 < durations["slow"], durations
+    assert slow.config.edge.worst_case_failover_s() > 0.5 >= healthy.config.edge.worst_case_failover_s()
+
+
+def test_segment_faults_hit_only_the_chosen_sequences_and_renditions(make_stack: MakeStack) -> None:
+    stack = make_stack(0.5)
+    entries = playlist(edge_get(stack, R)).segments
+    target, other = entries[-1], entries[-2]
+    fault = SegmentFault(status=500, sequences=frozenset({target.sequence}), renditions=frozenset({"p0/180p"}))
+    stack.add_segment_fault(fault)
+    assert edge_get(stack, f"live/p0/{target.uri}").status_code == 500
+    assert edge_get(stack, f"live/p0/{other.uri}").status_code == 200
+    assert edge_get(stack, f"live/p1/{target.uri}").status_code == 200
+    stack.remove_segment_fault(fault)
+    assert edge_get(stack, f"live/p0/{target.uri}").status_code == 200
+
+
+def test_segment_delay_and_timeout_faults(make_stack: MakeStack) -> None:
+    import requests
+
+    stack = make_stack(0.5)
+    uri = "live/p0/" + playlist(edge_get(stack, R)).segments[-1].uri
+    delay = SegmentFault(delay_s=0.6)
+    stack.add_segment_fault(delay)
+    started = time.monotonic()
+    assert edge_get(stack, uri).status_code == 200 and time.monotonic() - started >= 0.6
+    stack.remove_segment_fault(delay)
+    hang = SegmentFault(timeout=True)
+    stack.add_segment_fault(hang)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        edge_get(stack, uri, timeout=0.5)
+    stack.remove_segment_fault(hang)
+
+
+def test_stack_stops_and_joins_everything(make_stack: MakeStack) -> None:
+    import threading
+
+    before = set(threading.enumerate())
+    stack = make_stack(0.5)
+    stack.break_origin(stack.primary, BreakMode.HANG)
+    _served_by(stack)  # leaves a hung handler thread on the primary
+    assert len(set(threading.enumerate()) - before) >= 6
+    stack.stop()
+    assert not any(o.server.answers() for o in stack.origins.values())
+    assert not stack.edge.server.answers()  # type: ignore[union-attr]
+    leftovers = [t.name for t in set(threading.enumerate()) - before]
+    assert leftovers == []
