@@ -6,15 +6,88 @@ from collections.abc import Iterator
 
 import pytest
 
+from fixtures.drill import Drill
 from fixtures.emulator import EmulatedStack, StackConfig
+from fixtures.faults import FaultInjector, install_sigterm_handler
+from fixtures.settings import DrillSettings, add_options, resolve
+from fixtures.stacks.base import Stack
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[SETTINGS] = resolve(config)
+    install_sigterm_handler()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return config.stash[SETTINGS].header()
+
+
+SETTINGS = pytest.StashKey[DrillSettings]()
+
+
+@pytest.fixture(scope="session")
+def drill_settings(pytestconfig: pytest.Config) -> DrillSettings:
+    return pytestconfig.stash[SETTINGS]
+
+
+@pytest.fixture(scope="session")
+def stack(drill_settings: DrillSettings) -> Iterator[Stack]:
+    """The stack under test, chosen with --stack; only the chosen backend is imported."""
+    chosen: Stack
+    if drill_settings.stack == "url":
+        from fixtures.stacks.url import UrlStack
+
+        assert drill_settings.playback_url and drill_settings.segment_length_s
+        chosen = UrlStack(drill_settings.playback_url, drill_settings.segment_length_s, drill_settings.attribution_header)
+    else:
+        from fixtures.stacks.local import LocalStack
+
+        chosen = LocalStack(drill_settings.segment_length_s or 1.0, drill_settings.misconfigurations)
+    try:
+        yield chosen
+    finally:
+        chosen.close()
+
+
+@pytest.fixture
+def faults() -> Iterator[FaultInjector]:
+    """Every fault a test applies is undone at teardown: pass, failure, error, Ctrl-C or SIGTERM."""
+    injector = FaultInjector()
+    try:
+        yield injector
+    finally:
+        injector.undo_all()
+
+
+@pytest.fixture
+def drill(stack: Stack, faults: FaultInjector, request: pytest.FixtureRequest, record_property) -> Drill:  # type: ignore[no-untyped-def]
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+
+    def progress(line: str) -> None:
+        if reporter is not None and request.config.get_verbosity() >= 0:
+            reporter.write_line(f"  [drill] {line}")
+
+    return Drill(stack, faults, progress, record_property)
 
 
 @pytest.fixture(scope="session")
 def emulated_stack() -> Iterator[EmulatedStack]:
     """The built-in two-region stack on free 127.0.0.1 ports, answering before the first test."""
-    stack = EmulatedStack(StackConfig.local())
+    emulator = EmulatedStack(StackConfig.local())
     try:
-        stack.start()
-        yield stack
+        emulator.start()
+        yield emulator
     finally:
-        stack.stop()
+        emulator.stop()
+
+
+@pytest.fixture
+def chaos_stack(stack: Stack) -> Stack:
+    """The stack, for scenarios that inject faults: skipped where there is no control plane."""
+    if not stack.has_control_plane:
+        pytest.skip(f"chaos needs a control plane; {stack.describe()} is read-only")
+    return stack

@@ -86,7 +86,8 @@ def _failures(timeline: Timeline) -> dict[str, list[float]]:
 def simulate_playback(timeline: Timeline, rendition: str | None = None) -> Playback:
     """Play ``rendition`` (default: the first variant listed) from the timeline's observations."""
     groups = redundant_groups(timeline)
-    current = rendition or next(iter(groups), None)
+    watched = timeline.renditions()
+    current = rendition or next((r for r in groups if r in watched), None)
     end = timeline.end
     if current is None or end is None or timeline.start is None:
         return Playback(False, None, 0.0, (), ())

@@ -1,0 +1,38 @@
+"""The primary region's rendition manifests disappear (an expiry rule fired, or someone deleted them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.budgets import budgets
+from fixtures.drill import Drill, Phases
+from fixtures.stacks.base import Stack
+from fixtures.verdict import (
+    assert_failed_back_within_budget,
+    assert_failed_over_within_budget,
+    assert_no_continuity_findings,
+    assert_stalls_within_allowance,
+    assert_steady_after_undo,
+)
+
+
+@pytest.mark.chaos
+def test_primary_region_manifests_expired(drill: Drill, chaos_stack: Stack) -> None:
+    """Steady state: the edge answers from the primary.
+    Fault: the primary region's rendition manifests are expired and kept expired.
+    Expect: the edge fails over on the origin's 403/404, continuity holds; traffic returns once manifests are written again.
+    """
+    assert chaos_stack.primary is not None
+    plan = budgets(chaos_stack, manifest_goes_stale_first=False, waits_for_encoder=True)
+    result = drill.run(
+        "primary region's manifests expired",
+        fault=chaos_stack.manifests_expired(chaos_stack.primary),
+        phases=Phases(steady=2, fault=4, recovery=4),
+        budgets=plan,
+    )
+    assert_no_continuity_findings(result)
+    assert_failed_over_within_budget(result)
+    assert_failed_back_within_budget(result)
+    assert_stalls_within_allowance(result)
+    assert plan.failback_s is not None
+    assert_steady_after_undo(result, settle_s=plan.failback_s)

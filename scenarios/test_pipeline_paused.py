@@ -1,0 +1,38 @@
+"""Seed 004, case 1: source loss on the primary region's pipeline 0."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.budgets import budgets
+from fixtures.drill import Drill, Phases
+from fixtures.stacks.base import Stack
+from fixtures.verdict import (
+    assert_failed_back_within_budget,
+    assert_failed_over_within_budget,
+    assert_no_continuity_findings,
+    assert_stalls_within_allowance,
+    assert_steady_after_undo,
+)
+
+
+@pytest.mark.chaos
+def test_pipeline_0_paused_in_primary_region(drill: Drill, chaos_stack: Stack) -> None:
+    """Steady state: both regions serve an epoch-locked stream; the edge answers from the primary.
+    Fault: pipeline 0 in the primary region is paused; its manifests go stale, then expire.
+    Expect: the edge fails over per request, continuity holds, no stall; after resume, traffic returns by itself.
+    """
+    assert chaos_stack.primary is not None
+    plan = budgets(chaos_stack, manifest_goes_stale_first=True, waits_for_encoder=True)
+    result = drill.run(
+        "pipeline 0 paused in the primary region",
+        fault=chaos_stack.pipeline_paused(chaos_stack.primary, 0),
+        phases=Phases(steady=2, fault=6, recovery=5),
+        budgets=plan,
+    )
+    assert_no_continuity_findings(result)
+    assert_failed_over_within_budget(result)
+    assert_failed_back_within_budget(result)
+    assert_stalls_within_allowance(result)
+    assert plan.failback_s is not None
+    assert_steady_after_undo(result, settle_s=plan.failback_s)
