@@ -49,20 +49,36 @@ def measure_failover(timeline: Timeline, fault: FaultMark, *, primary: str, seco
 
 
 def _why_no_failover(timeline: Timeline, fault: FaultMark, primary: str) -> str:
-    during = [o for o in _after(timeline, fault.applied_monotonic, fault.undone_monotonic) if o.origin == primary]
+    during = [
+        o
+        for o in timeline.observations
+        if o.monotonic >= fault.applied_monotonic and (fault.undone_monotonic is None or o.monotonic < fault.undone_monotonic)
+    ]
     if not during:
-        return "no response was attributed to any origin while the fault was on; is attribution working?"
+        return "the viewer made no request while the fault was on"
     errors = Counter(o.describe_failure() for o in during if o.failed)
     if errors:
         summary = ", ".join(f"{cause} x{count}" for cause, count in errors.most_common(3))
+        if all(o.status is None for o in during if o.failed):
+            return (
+                f"viewers got {summary} from the edge: it spent longer on the dead primary than a player waits; "
+                "are the origin's connection attempts and timeouts longer than a segment?"
+            )
         return (
             f"the primary answered {summary} and the edge passed it on instead of trying the secondary; "
             "is the origin group configured, with these status codes in its failover criteria?"
         )
+    targets = [o.media_playlist.target_duration for o in during if o.media_playlist is not None]
+    slowest = max(during, key=lambda o: o.latency_s)
+    if targets and slowest.latency_s > max(targets):
+        return (
+            f"the edge held viewers up to {slowest.latency_s:.1f} s before answering from {slowest.origin or 'an unknown origin'} "
+            f"(target duration {max(targets):g} s): are the origin's connection attempts x timeouts longer than a segment?"
+        )
     stale = [
         s
         for s in unchanged_stretches(timeline)
-        if s.last.origin == primary and s.last.monotonic >= fault.applied_monotonic
+        if s.last.origin == primary and s.last.monotonic >= fault.applied_monotonic and s.seconds > s.target_duration
     ]
     if stale:
         longest = max(stale, key=lambda s: s.seconds)
@@ -70,6 +86,8 @@ def _why_no_failover(timeline: Timeline, fault: FaultMark, primary: str) -> str:
             f"the primary kept answering 200 with a manifest stale for {longest.seconds:.1f} s; "
             "is a manifest-expiry rule configured?"
         )
+    if not any(o.origin for o in during):
+        return "no response during the fault named its origin; is attribution working for this stack?"
     return "the primary kept answering 200 with a live manifest; did the fault take effect?"
 
 

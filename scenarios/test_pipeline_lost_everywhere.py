@@ -13,6 +13,7 @@ from fixtures.verdict import (
     assert_no_continuity_findings,
     assert_stalls_within_allowance,
     assert_steady_after_undo,
+    judge,
 )
 
 
@@ -34,14 +35,23 @@ def test_pipeline_0_lost_in_both_regions(drill: Drill, chaos_stack: Stack) -> No
     # Pipeline 0's segments from the fault never existed anywhere, so its own renditions show that hole;
     # what must stay continuous is everything else, and the player's path through pipeline 1.
     lost = frozenset(f.rendition for f in result.with_codes({Code.OUTAGE}) if f.rendition)
-    assert lost, "pipeline 0's renditions never errored at the edge: did the fault take effect?"
-    assert_no_continuity_findings(result, lost_renditions=lost)
-    used = result.playback.renditions
-    assert len(used) > 1, (
-        f"the player never switched to the redundant rendition: it played only {used}; does the index list "
-        "pipeline 1's renditions with the same BANDWIDTH (a redundant manifest)?"
-    )
-    assert_stalls_within_allowance(result)
-    assert_failed_back_within_budget(result)
     assert plan.failback_s is not None
-    assert_steady_after_undo(result, settle_s=plan.failback_s)
+    settle_s = plan.failback_s
+    judge(
+        result,
+        lambda r: _assert(lost, "pipeline 0's renditions never errored at the edge: did the fault take effect?"),
+        lambda r: _assert(
+            len(r.playback.renditions) > 1,
+            f"the player never switched to the redundant rendition: it played only {r.playback.renditions}; does the "
+            "index list pipeline 1's renditions with the same BANDWIDTH (a redundant manifest)?",
+        ),
+        lambda r: assert_no_continuity_findings(r, lost_renditions=lost),
+        assert_stalls_within_allowance,
+        assert_failed_back_within_budget,
+        lambda r: assert_steady_after_undo(r, settle_s),
+    )
+
+
+def _assert(condition: object, message: str) -> None:
+    if not condition:
+        raise AssertionError(message)

@@ -7,13 +7,7 @@ import pytest
 from fixtures.budgets import budgets
 from fixtures.drill import Drill, Phases
 from fixtures.stacks.base import Stack
-from fixtures.verdict import (
-    assert_failed_back_within_budget,
-    assert_failed_over_within_budget,
-    assert_no_continuity_findings,
-    assert_stalls_within_allowance,
-    assert_steady_after_undo,
-)
+from fixtures.verdict import chaos_expectations, judge
 
 
 @pytest.mark.chaos
@@ -30,9 +24,5 @@ def test_pipeline_0_paused_in_primary_region(drill: Drill, chaos_stack: Stack) -
         phases=Phases(steady=2, fault=6, recovery=5),
         budgets=plan,
     )
-    assert_no_continuity_findings(result)
-    assert_failed_over_within_budget(result)
-    assert_failed_back_within_budget(result)
-    assert_stalls_within_allowance(result)
     assert plan.failback_s is not None
-    assert_steady_after_undo(result, settle_s=plan.failback_s)
+    judge(result, *chaos_expectations(settle_s=plan.failback_s))

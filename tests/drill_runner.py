@@ -1,0 +1,45 @@
+"""Run the drill (scenarios/) in a pytest subprocess and read its JUnit report back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CaseResult:
+    outcome: str  # passed, failed, error, skipped
+    message: str = ""
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DrillRun:
+    returncode: int
+    output: str
+    cases: dict[str, CaseResult]
+
+
+def run_drill(args: list[str], workdir: Path, timeout_s: float = 600) -> DrillRun:
+    junit = workdir / "junit.xml"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout_s, check=False,
+    )
+    cases: dict[str, CaseResult] = {}
+    if junit.exists():
+        for case in ET.parse(junit).getroot().iter("testcase"):
+            outcome, message = "passed", ""
+            for kind in ("failure", "error", "skipped"):
+                element = case.find(kind)
+                if element is not None:
+                    outcome = "failed" if kind == "failure" else kind
+                    message = (element.get("message") or "") + "\n" + (element.text or "")
+            properties = {p.get("name", ""): p.get("value", "") for p in case.iter("property")}
+            cases[case.get("name", "")] = CaseResult(outcome, message, properties)
+    return DrillRun(completed.returncode, completed.stdout + completed.stderr, cases)

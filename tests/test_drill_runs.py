@@ -1,0 +1,98 @@
+"""The drill end to end: all scenarios pass on the correct stack and carry their JUnit properties;
+each misconfiguration makes the expected scenario fail for the expected reason; a bare URL is watched
+read-only; bad settings are refused by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixtures.emulator import Misconfiguration
+from tests.conftest import MakeStack
+from tests.drill_runner import run_drill
+
+CHAOS_PROPERTIES = {"time_to_failover_s", "time_to_failback_s", "stall_count", "stall_s", "max_staleness_s", "requests", "errors"}
+PAUSE = "test_pipeline_0_paused_in_primary_region"
+
+# switch -> [(scenario test name, words its failure must contain)]
+MATRIX: dict[Misconfiguration, list[tuple[str, list[str]]]] = {
+    Misconfiguration.NO_ORIGIN_GROUP: [(PAUSE, ["edge never failed over", "403", "origin group"])],
+    Misconfiguration.FAILOVER_CODES_WITHOUT_4XX: [(PAUSE, ["edge never failed over", "HTTP 403", "failover criteria"])],
+    Misconfiguration.NO_MANIFEST_EXPIRY: [(PAUSE, ["edge never failed over", "stale for", "manifest-expiry rule"])],
+    Misconfiguration.EPOCH_LOCKING_OFF: [
+        (PAUSE, ["continuity broke"]),
+        ("test_both_regions_serve_the_same_epoch_locked_numbering", ["not epoch-locked", "program-date-time-off-epoch"]),
+    ],
+    Misconfiguration.LONG_ERROR_CACHING: [("test_pipeline_0_lost_in_both_regions", ["fail-back", "took"])],
+    Misconfiguration.SLOW_ORIGIN_TIMEOUTS: [("test_primary_origin_broken[hang]", ["failover", "longer than a segment"])],
+}
+
+
+def test_the_whole_drill_passes_on_the_correct_stack_with_junit_properties(tmp_path: Path) -> None:
+    run = run_drill([], tmp_path)
+    failed = {name: case.message[:600] for name, case in run.cases.items() if case.outcome != "passed"}
+    assert run.returncode == 0 and not failed, f"{failed}\n{run.output[-3000:]}"
+    chaos = [name for name in run.cases if name.startswith("test_") and "preflight" not in name and "watch" not in name
+             and name != "test_channel_stopped_is_reported_as_endlist"]
+    assert len(chaos) >= 7
+    for name in chaos:
+        missing = CHAOS_PROPERTIES - set(run.cases[name].properties)
+        assert not missing, f"{name} lacks JUnit properties {missing}"
+
+
+@pytest.mark.parametrize("switch", list(MATRIX), ids=lambda m: m.value)
+def test_misconfiguration_fails_the_expected_scenario_for_the_expected_reason(switch: Misconfiguration, tmp_path: Path) -> None:
+    expected = MATRIX[switch]
+    selection = " or ".join(name.split("[")[0] for name, _ in expected)
+    run = run_drill(["--misconfigure", switch.value, "-k", selection], tmp_path)
+    assert run.returncode == 1, run.output[-3000:]
+    for name, words in expected:
+        case = run.cases.get(name)
+        assert case is not None, f"{name} did not run: {sorted(run.cases)}"
+        assert case.outcome == "failed", f"{name} should fail with {switch.value}, but {case.outcome}"
+        missing = [w for w in words if w not in case.message]
+        assert not missing, f"{name} failed without saying {missing}:\n{case.message[:1500]}"
+
+
+def test_a_bare_playback_url_is_watched_read_only(make_stack: MakeStack, tmp_path: Path) -> None:
+    stack = make_stack(0.5)
+    run = run_drill(
+        ["--stack", "url", "--playback-url", stack.playback_url, "--segment-length", "0.5",
+         "--attribution-header", "X-Drill-Origin", "--watch-segments", "4"],
+        tmp_path,
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.cases["test_watch"].outcome == "passed"
+    assert run.cases["test_viewer_sees_a_healthy_live_stream"].outcome == "passed"
+    assert run.cases["test_both_regions_serve_the_same_epoch_locked_numbering"].outcome == "skipped"
+    assert "read-only" in run.cases[PAUSE].message and run.cases[PAUSE].outcome == "skipped"
+
+
+def test_a_broken_stream_fails_the_watch(make_stack: MakeStack, tmp_path: Path) -> None:
+    stack = make_stack(0.5, Misconfiguration.NO_MANIFEST_EXPIRY)
+    stack.pause_pipeline(stack.primary, 0)
+    stack.pause_pipeline(stack.secondary, 0)
+    run = run_drill(
+        ["--stack", "url", "--playback-url", stack.playback_url, "--segment-length", "0.5", "-m", "watch",
+         "--watch-segments", "6"],
+        tmp_path,
+    )
+    assert run.returncode == 1
+    assert "playlist-stale" in run.cases["test_watch"].message
+
+
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["--stack", "url"], "--stack url needs --playback-url"),
+        (["--stack", "aws-ish"], "--stack must be one of"),
+        (["--segment-length", "abc"], "--segment-length must be a number"),
+        (["--misconfigure", "nonsense"], "--misconfigure 'nonsense' is not a known switch"),
+        (["--stack", "url", "--playback-url", "ftp://x/y.m3u8", "--segment-length", "1"], "must be an http(s) URL"),
+    ],
+)
+def test_bad_settings_are_refused_by_name(args: list[str], words: str, tmp_path: Path) -> None:
+    run = run_drill([*args, "-m", "preflight"], tmp_path, timeout_s=60)
+    assert run.returncode != 0 and words in run.output, run.output[-2000:]
+    assert "Traceback" not in run.output

@@ -1,0 +1,86 @@
+"""The viewer records what a player would see, at a player's cadence, one rendition never blocking another."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from checks.epoch_lock import expected_pts
+from checks.timeline import ResourceKind
+from fixtures.attribution import FingerprintAttribution, HeaderAttribution
+from fixtures.emulator import SegmentFault
+from fixtures.emulator.edge import ATTRIBUTION_HEADER
+from fixtures.viewer import Viewer, ViewerError
+from tests.conftest import MakeStack
+
+
+def _watch(stack, seconds: float, **kwargs) -> Viewer:  # type: ignore[no-untyped-def]
+    viewer = Viewer(stack.playback_url, HeaderAttribution(ATTRIBUTION_HEADER), segment_length_s=stack.config.segment_length_s, **kwargs)
+    viewer.start()
+    try:
+        time.sleep(seconds)
+    finally:
+        viewer.stop()
+    return viewer
+
+
+def test_viewer_records_every_rendition_with_attribution_and_pts(make_stack: MakeStack) -> None:
+    stack = make_stack(0.5)
+    timeline = _watch(stack, 2.5).timeline()
+    assert set(timeline.renditions()) == {f"{name}.m3u8" for name in stack.rendition_names()}
+    segments = [o for o in timeline.of_kind(ResourceKind.SEGMENT) if o.ok]
+    assert segments and all(o.origin == stack.primary for o in timeline.observations if o.ok)
+    for o in segments:
+        assert o.segment is not None and o.sequence is not None
+        assert o.segment.first_pts == expected_pts(o.sequence, 0.5)
+    assert all(o.headers.cache_status and o.headers.attribution == stack.primary for o in segments)
+
+
+def test_polls_follow_rfc_8216_reload_cadence(make_stack: MakeStack) -> None:
+    stack = make_stack(1.0)
+    polls = _watch(stack, 4.2, renditions=["p0/90p.m3u8"]).timeline().playlists("p0/90p.m3u8")
+    previous_last = None
+    for (before_obs, before), (after_obs, _) in zip(polls, polls[1:], strict=False):
+        changed = before.last_sequence != previous_last
+        previous_last = before.last_sequence
+        expected = 1.0 if changed else 0.5  # the target duration after a change, half of it when unchanged
+        gap = after_obs.monotonic - before_obs.monotonic
+        assert expected - 0.05 <= gap <= expected + 0.25, (gap, changed)
+
+
+def test_one_slow_rendition_never_delays_the_others(make_stack: MakeStack) -> None:
+    stack = make_stack(0.5)
+    stack.add_segment_fault(SegmentFault(delay_s=3.0, renditions=frozenset({"p0/180p"})))
+    timeline = _watch(stack, 3.0).timeline()
+    for rendition in ("p0/180p.m3u8", "p1/90p.m3u8"):
+        times = [o.monotonic for o, _ in timeline.playlists(rendition)]
+        # L = 0.5 s gives a 1 s target duration: polls stay on that cadence despite 3 s segment fetches
+        assert max(b - a for a, b in zip(times, times[1:], strict=False)) < 1.25, rendition
+    slow = [o for o in timeline.of_kind(ResourceKind.SEGMENT, "p0/180p.m3u8")]
+    assert slow and min(o.latency_s for o in slow) >= 3.0
+
+
+def test_failed_requests_are_observations_not_retried_away(make_stack: MakeStack) -> None:
+    stack = make_stack(0.5)
+    stack.add_segment_fault(SegmentFault(status=503, renditions=frozenset({"p1/90p"})))
+    timeline = _watch(stack, 2.0).timeline()
+    failed = [o for o in timeline.of_kind(ResourceKind.SEGMENT, "p1/90p.m3u8")]
+    assert failed and all(o.status == 503 and not o.ok for o in failed)
+    assert len({o.sequence for o in failed}) == len(failed)  # each segment asked once: no hidden retries
+
+
+def test_viewer_names_the_url_when_the_stream_cannot_be_loaded() -> None:
+    viewer = Viewer("http://127.0.0.1:9/live/index.m3u8", HeaderAttribution("X"), segment_length_s=1.0, startup_timeout_s=1.0)
+    with pytest.raises(ViewerError, match=r"127\.0\.0\.1:9/live/index\.m3u8.*connection failed"):
+        viewer.start()
+    attempts = viewer.observations()
+    assert attempts and all(o.error for o in attempts)
+
+
+def test_fingerprint_attribution_matches_the_etag_to_one_origin() -> None:
+    etags = {("east", "u"): '"a"', ("west", "u"): '"b"'}
+    attribution = FingerprintAttribution(lambda region, url: etags.get((region, url)), ("east", "west"))
+    assert attribution.origin_of("u", {"ETag": '"b"'}, b"") == "west"
+    assert attribution.origin_of("u", {"ETag": '"c"'}, b"") is None
+    assert attribution.origin_of("u", {}, b"") is None
