@@ -15,7 +15,6 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 
 from fixtures.emulator import EmulatedStack, StackConfig
 from fixtures.emulator.encoder import segment_name

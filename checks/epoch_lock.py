@@ -89,41 +89,32 @@ def program_date_time_on_epoch_grid(
     return findings
 
 
+def _live_edge_finding(rendition: str, run: list[tuple[datetime, int, int, str]]) -> Finding:
+    at, lag, last, origin = max(run, key=lambda item: abs(item[1]))
+    ahead = lag < 0
+    cause = (
+        "the encoder clock or numbering is not locked to the Unix epoch"
+        if ahead or abs(lag) > 1000
+        else "the playlist is falling behind real time"
+    )
+    return Finding(
+        Code.LIVE_EDGE_OFF_EPOCH,
+        Severity.ERROR,
+        run[0][0],
+        rendition,
+        f"live edge is segment {last} but the wall clock says segment {last + lag} is the newest complete one: "
+        f"{abs(lag)} segment(s) {'ahead of' if ahead else 'behind'} the epoch ({origin}, {len(run)} poll(s)); {cause}",
+        evidence(worst_lag_segments=lag, last_sequence=last, polls=len(run), origin=origin),
+    )
+
+
 def live_edge_on_epoch(
     timeline: Timeline, *, segment_length_s: float, tolerance_segments: int = 3
 ) -> list[Finding]:
     """The newest segment listed is within a tolerance of floor(now / L) - 1, the last complete one."""
     findings = []
     for rendition in timeline.renditions():
-        run: list[tuple[datetime, int, int, str]] = []
-
-        def close_run() -> None:
-            if not run:
-                return
-            worst = max(run, key=lambda item: abs(item[1]))
-            at, lag, last, origin = worst
-            ahead = lag < 0
-            findings.append(
-                Finding(
-                    Code.LIVE_EDGE_OFF_EPOCH,
-                    Severity.ERROR,
-                    run[0][0],
-                    rendition,
-                    (
-                        f"live edge is segment {last} but the wall clock says segment {last + lag} is the "
-                        f"newest complete one: {abs(lag)} segment(s) {'ahead of' if ahead else 'behind'} the "
-                        f"epoch ({origin}, {len(run)} poll(s)); "
-                        + (
-                            "the encoder clock or numbering is not locked to the Unix epoch"
-                            if ahead or abs(lag) > 1000
-                            else "the playlist is falling behind real time"
-                        )
-                    ),
-                    evidence(worst_lag_segments=lag, last_sequence=last, polls=len(run), origin=origin),
-                )
-            )
-            run.clear()
-
+        run: list[tuple[datetime, int, int, str]] = []  # consecutive polls off the epoch
         for observation, playlist in timeline.playlists(rendition):
             last = playlist.last_sequence
             if last is None or playlist.endlist:
@@ -132,9 +123,11 @@ def live_edge_on_epoch(
             lag = newest_complete - last
             if lag > tolerance_segments or lag < -1:
                 run.append((observation.wall_time, lag, last, observation.origin or "unknown origin"))
-            else:
-                close_run()
-        close_run()
+            elif run:
+                findings.append(_live_edge_finding(rendition, run))
+                run = []
+        if run:
+            findings.append(_live_edge_finding(rendition, run))
     return findings
 
 
@@ -205,13 +198,13 @@ def origins_agree(timeline: Timeline, *, program_date_time_tolerance_s: float = 
             first_at.setdefault(key, observation.wall_time)
 
     disagreements: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for (rendition, sequence), per_origin in sorted(seen.items()):
-        if len(per_origin) < 2:
+    for (rendition, sequence), by_origin in sorted(seen.items()):
+        if len(by_origin) < 2:
             continue
-        origins = sorted(per_origin)
-        differences = []
+        origins = sorted(by_origin)
+        differences: list[str] = []
         for name in ("name", "duration", "program_date_time", "pts"):
-            values = {o: per_origin[o].get(name) for o in origins if per_origin[o].get(name) is not None}
+            values = {o: by_origin[o].get(name) for o in origins if by_origin[o].get(name) is not None}
             if len(values) < 2:
                 continue
             if name == "program_date_time":
@@ -227,16 +220,16 @@ def origins_agree(timeline: Timeline, *, program_date_time_tolerance_s: float = 
 
     findings = []
     for rendition, items in disagreements.items():
-        sequence, differences = items[0]
+        sequence, summary = items[0]
         findings.append(
             Finding(
                 Code.ORIGINS_DISAGREE,
                 Severity.ERROR,
                 first_at[(rendition, sequence)],
                 rendition,
-                f"origins disagree on segment {sequence}: {differences} ({len(items)} segment(s) differ); "
+                f"origins disagree on segment {sequence}: {summary} ({len(items)} segment(s) differ); "
                 "a failover between them is not seamless",
-                evidence(sequence=sequence, differences=differences, segments_differing=len(items)),
+                evidence(sequence=sequence, differences=summary, segments_differing=len(items)),
             )
         )
     return findings
