@@ -23,22 +23,27 @@ class FailoverMeasure:
     back_on_primary: bool
 
 
-def _after(timeline: Timeline, start: float, end: float | None = None) -> list[Observation]:
+def _answered(timeline: Timeline, start: float, sent_before: float | None = None) -> list[Observation]:
+    """Attributed responses completed at or after ``start`` (for requests sent before ``sent_before``).
+
+    Completion time, not send time: a request in flight when the fault landed, answered by the
+    secondary, is the first sign of failover a viewer gets.
+    """
     return [
         o
-        for o in timeline.observations
-        if o.origin is not None and o.monotonic >= start and (end is None or o.monotonic < end)
+        for o in sorted(timeline.observations, key=lambda o: o.done)
+        if o.origin is not None and o.done >= start and (sent_before is None or o.monotonic < sent_before)
     ]
 
 
 def measure_failover(timeline: Timeline, fault: FaultMark, *, primary: str, secondary: str) -> FailoverMeasure:
-    during = _after(timeline, fault.applied_monotonic, fault.undone_monotonic)
+    during = _answered(timeline, fault.applied_monotonic, fault.undone_monotonic)
     first_secondary = next((o for o in during if o.origin == secondary), None)
     failover_s = first_secondary.done - fault.applied_monotonic if first_secondary else None
     failback_s = None
     back = False
     if fault.undone_monotonic is not None:
-        after = _after(timeline, fault.undone_monotonic)
+        after = _answered(timeline, fault.undone_monotonic)
         last_elsewhere = max((i for i, o in enumerate(after) if o.origin != primary), default=None)
         settled = after if last_elsewhere is None else after[last_elsewhere + 1 :]
         first_primary = next((o for o in settled if o.origin == primary), None)
