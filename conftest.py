@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,7 @@ from fixtures.drill import Drill
 from fixtures.emulator import EmulatedStack, StackConfig
 from fixtures.faults import FaultInjector, install_sigterm_handler
 from fixtures.settings import DrillSettings, add_options, resolve
-from fixtures.stacks.base import Stack
+from fixtures.stacks.base import DryRun, FaultUnavailable, Stack
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,6 +30,22 @@ def pytest_report_header(config: pytest.Config) -> str:
 SETTINGS = pytest.StashKey[DrillSettings]()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[Any]:
+    """A fault this stack cannot make, or a dry run's printed plan, skips the scenario with the reason."""
+    try:
+        return (yield)
+    except FaultUnavailable as exc:
+        pytest.skip(f"not possible on this stack: {exc}")
+    except DryRun as exc:
+        reporter = pyfuncitem.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"\n  [dry run] {exc.fault}:")
+            for call in exc.calls:
+                reporter.write_line(f"    {call}")
+        pytest.skip(str(exc))
+
+
 @pytest.fixture(scope="session")
 def drill_settings(pytestconfig: pytest.Config) -> DrillSettings:
     return pytestconfig.stash[SETTINGS]
@@ -38,7 +55,13 @@ def drill_settings(pytestconfig: pytest.Config) -> DrillSettings:
 def stack(drill_settings: DrillSettings) -> Iterator[Stack]:
     """The stack under test, chosen with --stack; only the chosen backend is imported."""
     chosen: Stack
-    if drill_settings.stack == "url":
+    if drill_settings.stack == "aws":
+        from fixtures.aws.calls import AwsCalls
+        from fixtures.stacks.aws import AwsStack
+
+        assert drill_settings.stack_file is not None
+        chosen = AwsStack(drill_settings.stack_file, AwsCalls(dry_run=drill_settings.dry_run), allow_chaos=drill_settings.allow_chaos)
+    elif drill_settings.stack == "url":
         from fixtures.stacks.url import UrlStack
 
         assert drill_settings.playback_url and drill_settings.segment_length_s
@@ -86,8 +109,16 @@ def emulated_stack() -> Iterator[EmulatedStack]:
 
 
 @pytest.fixture
-def chaos_stack(stack: Stack) -> Stack:
-    """The stack, for scenarios that inject faults: skipped where there is no control plane."""
+def chaos_stack(stack: Stack, drill_settings: DrillSettings) -> Stack:
+    """The stack, for scenarios that inject faults: skipped where there is no control plane or chaos was
+    not asked for; an error where it was asked for and refused (blackout, failed preflight, leftovers)."""
     if not stack.has_control_plane:
         pytest.skip(f"chaos needs a control plane; {stack.describe()} is read-only")
+    if drill_settings.dry_run:
+        return stack  # a dry run changes nothing, so it needs no permission
+    refusal = stack.chaos_refusal()
+    if refusal is not None:
+        if not drill_settings.allow_chaos and drill_settings.stack != "local":
+            pytest.skip(refusal)
+        pytest.fail(f"chaos refused on {stack.describe()}: {refusal}", pytrace=False)
     return stack

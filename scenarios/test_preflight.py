@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
+from checks.configuration import configuration_problems
 from checks.epoch_lock import live_edge_on_epoch, origins_agree, program_date_time_on_epoch_grid
 from checks.hls_parse import PlaylistUnreadable, parse_media_playlist, parse_multivariant
 from checks.timeline import Observation, ResourceKind, Timeline
@@ -64,6 +65,22 @@ def test_both_regions_serve_the_same_epoch_locked_numbering(stack: Stack) -> Non
         + origins_agree(timeline)
     )
     assert not findings, "regions are not epoch-locked alike:\n  " + "\n  ".join(str(f) for f in findings)
+
+
+def test_control_plane_is_configured_for_failover(stack: Stack) -> None:
+    """Steady state: the stack's own configuration (MediaLive, CloudFront, the origins), read-only.
+    Fault: none.
+    Expect: channels live, epoch-locked, PAUSE_OUTPUT, redundant manifests; an origin group of both regions
+    whose codes, timeouts and error caching let failover and fail-back happen within a segment or so; a
+    manifest-expiry mechanism. Each problem says what to fix.
+    """
+    facts = stack.configuration()
+    if facts is None:
+        pytest.skip(f"{stack.describe()} has no control plane to read")
+    problems = configuration_problems(facts)
+    assert not problems, f"{len(problems)} configuration problem(s) stop failover from working:\n  " + "\n  ".join(
+        str(p) for p in problems
+    )
 
 
 def test_index_lists_both_pipelines_renditions(stack: Stack) -> None:

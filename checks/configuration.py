@@ -1,0 +1,255 @@
+"""Is the stack configured so that failover can work at all? Pure rules over control-plane facts.
+
+The facts come from MediaLive, CloudFront and the origins' APIs on AWS, or from the emulator's own
+configuration locally; the rules are the same (aws-hls-facts.md sections 0-3). Every problem says
+what to fix, in the words of the console or the API field an operator would change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# What each origin kind answers when a manifest is missing (aws-hls-facts 1.3): S3 answers 403 unless
+# the reader may ListBucket, MediaStore and MediaPackage v2 (forced endpoint errors) answer 404.
+MISSING_OBJECT_CODES: Mapping[str, frozenset[int]] = {
+    "s3": frozenset({403, 404}),
+    "mediastore": frozenset({404}),
+    "mediapackage-v2": frozenset({404}),
+}
+# What a broken or overloaded origin answers, whatever its kind.
+ORIGIN_ERROR_CODES = frozenset({500, 502, 503, 504})
+# CloudFront caches these errors for 10 s unless a CustomErrorResponse says otherwise; the others only
+# when the origin sends max-age (HTTPStatusCodes.md).
+CACHED_BY_DEFAULT = frozenset({404, 414, 500, 501, 502, 503, 504})
+DEFAULT_ERROR_CACHING_S = 10.0
+
+
+@dataclass(frozen=True)
+class ChannelFacts:
+    region: str
+    channel_id: str
+    state: str | None
+    output_locking_mode: str | None
+    input_loss_actions: tuple[str | None, ...]  # one per HLS output group; None when unset (MediaLive: EMIT_OUTPUT)
+    redundant_manifests: tuple[str | None, ...]
+    segment_lengths_s: tuple[float, ...]
+    destination_paths: tuple[str, ...]  # the path part of each pipeline's HLS destination, bucket/container stripped
+    paused_pipelines: tuple[int, ...] | None  # from the schedule's latest pause action; None when unknown
+
+
+@dataclass(frozen=True)
+class OriginFacts:
+    origin_id: str
+    kind: str
+    connection_attempts: int
+    connection_timeout_s: float
+    read_timeout_s: float
+    custom_header_names: frozenset[str] = frozenset()
+    secret_header_matches: bool | None = None  # None: no secret configured, or not checked
+
+
+@dataclass(frozen=True)
+class OriginGroupFacts:
+    group_id: str
+    member_ids: tuple[str, ...]
+    failover_codes: frozenset[int]
+
+
+@dataclass(frozen=True)
+class EdgeFacts:
+    distribution_id: str
+    status: str | None
+    enabled: bool
+    behavior: str  # the path pattern of the cache behaviour serving the playback URL, or "default"
+    target_id: str
+    origins: Mapping[str, OriginFacts]
+    groups: Mapping[str, OriginGroupFacts]
+    error_caching_s: Mapping[int, float]  # ErrorCachingMinTTL of each CustomErrorResponse
+
+
+@dataclass(frozen=True)
+class ExpiryFacts:
+    """What turns a stale manifest at one region's origin into an error, as far as anyone can tell."""
+
+    region: str
+    origin_kind: str
+    mechanism: str | None
+    expiry_s: float | None
+    why_none: str = ""  # said plainly when the origin kind has no such mechanism of its own
+    required: bool = True  # MediaPackage v2 forces endpoint errors on the primary region only
+
+
+@dataclass(frozen=True)
+class StackFacts:
+    segment_length_s: float
+    primary_origin_id: str
+    secondary_origin_id: str
+    channels: tuple[ChannelFacts, ...]
+    edge: EdgeFacts
+    expiry: tuple[ExpiryFacts, ...]
+    failover_within_segments: float = 1.0
+    error_caching_max_s: float = 1.0
+    secret_header_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    subject: str  # "channel 1234567 (us-east-1)", "distribution E2ABC", ...
+    setting: str  # the field an operator changes
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.setting} {self.problem}; fix: {self.fix}"
+
+
+def channel_problems(facts: StackFacts) -> list[ConfigProblem]:
+    """Each channel is live, epoch-locked, pauses output on input loss and writes a redundant manifest."""
+    problems = []
+    for ch in facts.channels:
+        who = f"MediaLive channel {ch.channel_id} ({ch.region})"
+        if ch.state != "RUNNING":
+            problems.append(ConfigProblem(who, "State", f"is {ch.state}", "start the channel; the drill needs both regions live"))
+        if ch.output_locking_mode != "EPOCH_LOCKING":
+            problems.append(ConfigProblem(
+                who, "GlobalConfiguration.OutputLockingMode", f"is {ch.output_locking_mode}",
+                "set EPOCH_LOCKING so both regions number segments from the epoch (PIPELINE_LOCKING aligns one channel only)",
+            ))
+        if not ch.input_loss_actions:
+            problems.append(ConfigProblem(who, "OutputGroups", "has no HLS output group", "publish HLS to the origin"))
+        for action in ch.input_loss_actions:
+            if action != "PAUSE_OUTPUT":
+                problems.append(ConfigProblem(
+                    who, "HlsGroupSettings.InputLossAction", f"is {action or 'unset (EMIT_OUTPUT)'}",
+                    "set PAUSE_OUTPUT; with EMIT_OUTPUT input loss becomes slate that looks healthy and never fails over",
+                ))
+        for redundant in ch.redundant_manifests:
+            if redundant != "ENABLED":
+                problems.append(ConfigProblem(
+                    who, "HlsGroupSettings.RedundantManifest", f"is {redundant or 'unset (DISABLED)'}",
+                    "set ENABLED so the multivariant playlist lists both pipelines and a player can switch",
+                ))
+        for length in ch.segment_lengths_s:
+            if abs(length - facts.segment_length_s) > 1e-6:
+                problems.append(ConfigProblem(
+                    who, "HlsGroupSettings.SegmentLength", f"is {length:g} s but the stack file says {facts.segment_length_s:g} s",
+                    "make them agree; every budget is counted in segment lengths",
+                ))
+        if ch.paused_pipelines:
+            problems.append(ConfigProblem(
+                who, "schedule", f"keeps pipeline(s) {', '.join(map(str, ch.paused_pipelines))} paused",
+                "add an immediate pause action with an empty pipeline list (or run the recover command)",
+            ))
+    lengths = {ch.region: ch.segment_lengths_s for ch in facts.channels}
+    if len({v for values in lengths.values() for v in values}) > 1:
+        problems.append(ConfigProblem(
+            "MediaLive channels", "HlsGroupSettings.SegmentLength", f"differs between regions: {lengths}",
+            "use one segment length everywhere; epoch locking numbers segments by it",
+        ))
+    paths = {ch.region: ch.destination_paths for ch in facts.channels}
+    if len({tuple(sorted(set(p))) for p in paths.values()}) > 1:
+        problems.append(ConfigProblem(
+            "MediaLive channels", "Destinations", f"write to different paths per region: {paths}",
+            "use the same paths and name modifiers in both regions, so the same sequence number names the same URI (RFC 8216 6.3.4)",
+        ))
+    return problems
+
+
+def edge_problems(facts: StackFacts) -> list[ConfigProblem]:
+    """The behaviour serving the playback URL targets an origin group that can fail over in time and fail back."""
+    edge = facts.edge
+    who = f"CloudFront distribution {edge.distribution_id}"
+    problems = []
+    if edge.status != "Deployed":
+        problems.append(ConfigProblem(who, "Status", f"is {edge.status}", "wait until the last change has deployed"))
+    if not edge.enabled:
+        problems.append(ConfigProblem(who, "Enabled", "is false", "enable the distribution"))
+    group = edge.groups.get(edge.target_id)
+    if group is None:
+        problems.append(ConfigProblem(
+            who, f"cache behaviour {edge.behavior} TargetOriginId",
+            f"is {edge.target_id!r}, a single origin, so nothing can fail over",
+            f"target an origin group whose members are {facts.primary_origin_id} then {facts.secondary_origin_id}",
+        ))
+        return problems
+    expected = (facts.primary_origin_id, facts.secondary_origin_id)
+    if group.member_ids != expected:
+        problems.append(ConfigProblem(
+            who, f"origin group {group.group_id} Members", f"are {list(group.member_ids)}",
+            f"make them exactly {list(expected)}: the primary region's origin first",
+        ))
+    primary = edge.origins.get(facts.primary_origin_id)
+    kind = primary.kind if primary else "s3"
+    needed = MISSING_OBJECT_CODES.get(kind, frozenset({404})) | ORIGIN_ERROR_CODES
+    missing = sorted(needed - group.failover_codes)
+    if missing:
+        problems.append(ConfigProblem(
+            who, f"origin group {group.group_id} FailoverCriteria.StatusCodes",
+            f"lack {missing}, which a {kind} origin answers when a manifest is gone or the origin fails",
+            f"add {missing}" + (" (S3 answers 403 for a missing key unless the reader may ListBucket)" if 403 in missing else ""),
+        ))
+    allowance = facts.failover_within_segments * facts.segment_length_s
+    for origin_id in expected:
+        origin = edge.origins.get(origin_id)
+        if origin is None:
+            problems.append(ConfigProblem(who, "Origins", f"has no origin {origin_id!r}", "add it, or correct cloudfront_origin_id"))
+            continue
+        worst = origin.connection_attempts * max(origin.connection_timeout_s, origin.read_timeout_s)
+        if origin_id == facts.primary_origin_id and worst > allowance:
+            problems.append(ConfigProblem(
+                who, f"origin {origin_id} ConnectionAttempts x timeouts",
+                f"let a dead primary hold a request for up to {worst:g} s "
+                f"({origin.connection_attempts} x max(ConnectionTimeout {origin.connection_timeout_s:g} s, "
+                f"OriginReadTimeout {origin.read_timeout_s:g} s)), more than {facts.failover_within_segments:g} segment(s) "
+                f"({allowance:g} s)",
+                "set ConnectionAttempts 1, ConnectionTimeout and OriginReadTimeout at most the segment length",
+            ))
+        if facts.secret_header_name:
+            if facts.secret_header_name.lower() not in {n.lower() for n in origin.custom_header_names}:
+                problems.append(ConfigProblem(
+                    who, f"origin {origin_id} CustomHeaders", f"do not send {facts.secret_header_name}",
+                    "add the header with the secret's value, or the origin refuses the CDN",
+                ))
+            elif origin.secret_header_matches is False:
+                problems.append(ConfigProblem(
+                    who, f"origin {origin_id} CustomHeaders {facts.secret_header_name}",
+                    "differs from the value in Secrets Manager (value not shown)",
+                    "rotate the two together; the origin refuses a stale secret",
+                ))
+    for code in sorted(group.failover_codes & (CACHED_BY_DEFAULT | set(edge.error_caching_s))):
+        ttl = edge.error_caching_s.get(code, DEFAULT_ERROR_CACHING_S)
+        if ttl > facts.error_caching_max_s:
+            configured = "its CustomErrorResponse ErrorCachingMinTTL is" if code in edge.error_caching_s else "with no CustomErrorResponse it is cached for"
+            problems.append(ConfigProblem(
+                who, f"error caching for {code}", f"is too long: {configured} {ttl:g} s, over {facts.error_caching_max_s:g} s",
+                f"add a CustomErrorResponse for {code} with ErrorCachingMinTTL 0 or 1; cached errors delay fail-back",
+            ))
+    return problems
+
+
+def expiry_problems(facts: StackFacts) -> list[ConfigProblem]:
+    """Something turns a stale manifest into an error in time, or a paused pipeline never fails over."""
+    problems = []
+    for expiry in facts.expiry:
+        who = f"{expiry.origin_kind} origin in {expiry.region}"
+        if expiry.expiry_s is None and expiry.required:
+            problems.append(ConfigProblem(
+                who, "manifest expiry", "is missing: a paused pipeline leaves a stale manifest answering 200, which never fails over"
+                + (f" ({expiry.why_none})" if expiry.why_none else ""),
+                {
+                    "mediastore": "add a transient lifecycle rule (*.m3u8, seconds_since_create > about 2 x L); it takes up to 20 min to apply",
+                    "mediapackage-v2": "enable ForceEndpointErrorConfiguration STALE_MANIFEST on the primary region's endpoint",
+                }.get(expiry.origin_kind, "deploy something that deletes manifests older than about 2 x L, then name it in "
+                      "timing.manifest_expiry_mechanism and timing.manifest_expiry_s"),
+            ))
+        elif expiry.expiry_s is not None and expiry.expiry_s > 3 * facts.segment_length_s:
+            problems.append(ConfigProblem(
+                who, "manifest expiry", f"({expiry.mechanism}) waits {expiry.expiry_s:g} s, over 3 segments",
+                "expire manifests after about 2 x the segment length",
+            ))
+    return problems
+
+
+def configuration_problems(facts: StackFacts) -> list[ConfigProblem]:
+    return channel_problems(facts) + edge_problems(facts) + expiry_problems(facts)
