@@ -1,0 +1,264 @@
+"""An offline AWS for the AWS backend's tests: moto (in-process or a loopback server) plus what moto lacks.
+
+moto 5.2.5 has no MediaLive schedule (docs/moto-coverage.md section 3.6). A faithful stand-in is
+added to moto's own MediaLive routes, so it answers in-process and in the loopback server alike: it
+stores each action as sent and lists them back in creation order, the way DescribeSchedule does.
+
+``build_world`` creates, in moto, the stack seed 004 describes (two regions' S3 buckets and
+epoch-locked MediaLive channels, one CloudFront distribution with an origin group, the CDN secret
+in Secrets Manager) and writes the stack file for it. ``Mirror`` copies a running emulator's origins
+into the buckets, so the buckets hold a live, epoch-locked stream like MediaLive's output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+import yaml
+
+from fixtures.emulator import EmulatedStack
+from fixtures.emulator.origin import SECRET_HEADER
+
+PRIMARY, SECONDARY = "us-east-1", "us-west-2"
+BUCKETS = {PRIMARY: "live-east-drill", SECONDARY: "live-west-drill"}
+ORIGIN_IDS = {PRIMARY: "origin-east", SECONDARY: "origin-west"}
+RENDITIONS = ("p0/180p.m3u8", "p0/90p.m3u8", "p1/180p.m3u8", "p1/90p.m3u8")
+SECRET_NAME = "drill/cdn-secret"
+SECRET_VALUE = "s3cr3t-Header-Value-never-logged-7f3a"
+FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": PRIMARY, "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+}
+
+_schedules: dict[str, list[dict[str, Any]]] = {}
+_schedules_lock = threading.Lock()
+
+
+def _schedule_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    channel = re.search(r"/prod/channels/([^/?]+)/schedule", full_url)
+    assert channel is not None, full_url
+    channel_id = channel.group(1)
+    with _schedules_lock:
+        actions = _schedules.setdefault(channel_id, [])
+        if request.method == "PUT":
+            raw = getattr(request, "data", None) or getattr(request, "body", None) or b"{}"
+            body = json.loads(raw)
+            created = body.get("creates", {}).get("scheduleActions", [])
+            names = {a["actionName"] for a in actions}
+            clash = [a["actionName"] for a in created if a["actionName"] in names]
+            if clash:
+                return 400, {"x-amzn-ErrorType": "BadRequestException"}, json.dumps({"message": f"duplicate action name {clash}"})
+            actions.extend(created)
+            gone = set(body.get("deletes", {}).get("actionNames", []))
+            deleted = [a for a in actions if a["actionName"] in gone]
+            actions[:] = [a for a in actions if a["actionName"] not in gone]
+            return 200, {}, json.dumps({"creates": {"scheduleActions": created}, "deletes": {"scheduleActions": deleted}})
+        if request.method == "DELETE":
+            actions.clear()
+            return 200, {}, "{}"
+        return 200, {}, json.dumps({"scheduleActions": list(actions)})
+
+
+def schedule_of(channel_id: str) -> list[dict[str, Any]]:
+    """The schedule as stored (wire names: actionName, scheduleActionSettings, ...)."""
+    with _schedules_lock:
+        return list(_schedules.get(channel_id, []))
+
+
+def reset_schedules() -> None:
+    with _schedules_lock:
+        _schedules.clear()
+
+
+def _install_schedule_route() -> None:
+    import moto.medialive.urls as medialive_urls
+
+    medialive_urls.url_paths["{0}/prod/channels/(?P<channelid>[^/.]+)/schedule$"] = _schedule_route
+
+
+_install_schedule_route()
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """moto on a free 127.0.0.1 port, stopped and joined on exit; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def _channel(client: Any, name: str, bucket: str, **overrides: Any) -> str:
+    hls = {
+        "Destination": {"DestinationRefId": "origin"},
+        "SegmentLength": overrides.get("segment_length", 1),
+        "InputLossAction": overrides.get("input_loss_action", "PAUSE_OUTPUT"),
+        "RedundantManifest": overrides.get("redundant_manifest", "ENABLED"),
+        "HlsCdnSettings": {"HlsS3Settings": {"CannedAcl": "BUCKET_OWNER_FULL_CONTROL"}},
+    }
+    channel = client.create_channel(
+        Name=name, ChannelClass="STANDARD", RoleArn="arn:aws:iam::123456789012:role/MediaLiveAccessRole",
+        Destinations=[{"Id": "origin", "Settings": [{"Url": f"s3ssl://{bucket}/live/p0/index"}, {"Url": f"s3ssl://{bucket}/live/p1/index"}]}],
+        EncoderSettings={
+            "AudioDescriptions": [], "TimecodeConfig": {"Source": "SYSTEMCLOCK"},
+            "VideoDescriptions": [{"Name": "v180", "Width": 320, "Height": 180}],
+            "GlobalConfiguration": {"OutputLockingMode": overrides.get("locking", "EPOCH_LOCKING")},
+            "OutputGroups": [{"Name": "hls", "OutputGroupSettings": {"HlsGroupSettings": hls},
+                              "Outputs": [{"OutputName": "180p", "VideoDescriptionName": "v180",
+                                           "OutputSettings": {"HlsOutputSettings": {"NameModifier": "180p",
+                                                              "HlsSettings": {"StandardHlsSettings": {"M3u8Settings": {}}}}}}]}],
+        },
+        InputSpecification={"Codec": "AVC", "MaximumBitrate": "MAX_10_MBPS", "Resolution": "SD"},
+    )["Channel"]
+    client.describe_channel(ChannelId=channel["Id"])  # moto: CREATING -> IDLE on the next describe
+    client.start_channel(ChannelId=channel["Id"])
+    client.describe_channel(ChannelId=channel["Id"])  # STARTING -> RUNNING
+    return str(channel["Id"])
+
+
+def _origin(region: str, domain: str | None = None) -> dict[str, Any]:
+    return {
+        "Id": ORIGIN_IDS[region], "DomainName": domain or f"{BUCKETS[region]}.s3.{region}.amazonaws.com", "OriginPath": "",
+        "CustomHeaders": {"Quantity": 1, "Items": [{"HeaderName": SECRET_HEADER, "HeaderValue": SECRET_VALUE}]},
+        # S3 through OAC, written as a custom origin because moto drops S3OriginConfig.OriginReadTimeout.
+        "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only", "OriginReadTimeout": 1},
+        "ConnectionAttempts": 1, "ConnectionTimeout": 1,
+    }
+
+
+def distribution_config(**overrides: Any) -> dict[str, Any]:
+    codes = overrides.get("codes", [403, 404, 500, 502, 503, 504])
+    behaviour = {"ViewerProtocolPolicy": "redirect-to-https", "CachePolicyId": "08627262-05a9-4f76-9ded-b50ca2e3a84f"}
+    return {
+        "CallerReference": "failover-drill-world", "Comment": "drill", "Enabled": overrides.get("enabled", True),
+        "Origins": {"Quantity": 2, "Items": [_origin(PRIMARY), _origin(SECONDARY)]},
+        "OriginGroups": {"Quantity": 1, "Items": [{
+            "Id": "live-group",
+            "FailoverCriteria": {"StatusCodes": {"Quantity": len(codes), "Items": codes}},
+            "Members": {"Quantity": 2, "Items": [{"OriginId": ORIGIN_IDS[PRIMARY]}, {"OriginId": ORIGIN_IDS[SECONDARY]}]},
+        }]},
+        # moto refuses an origin group as the default behaviour's target (AWS allows it), so the
+        # group serves live/* through a cache behaviour, the way most live distributions are built anyway.
+        "DefaultCacheBehavior": {"TargetOriginId": ORIGIN_IDS[PRIMARY], **behaviour},
+        "CacheBehaviors": {"Quantity": 1, "Items": [{"PathPattern": "live/*", "TargetOriginId": overrides.get("target", "live-group"), **behaviour}]},
+        "CustomErrorResponses": {"Quantity": len(codes), "Items": [
+            {"ErrorCode": code, "ErrorCachingMinTTL": overrides.get("error_ttl", 1)} for code in codes
+        ]},
+    }
+
+
+@dataclass
+class World:
+    stack_file: Path
+    channels: dict[str, str]  # region -> channel id
+    distribution_id: str
+    buckets: dict[str, str]
+
+    def s3(self, region: str) -> Any:
+        return boto3.client("s3", region_name=region)
+
+    def bucket_policy(self, region: str) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.s3(region).get_bucket_policy(Bucket=self.buckets[region])["Policy"])  # type: ignore[no-any-return]
+        except self.s3(region).exceptions.ClientError:
+            return None
+
+
+EXISTING_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "AllowCloudFrontRead", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+                   "Action": "s3:GetObject", "Resource": "arn:aws:s3:::{bucket}/*",
+                   "Condition": {"StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE"}}}],
+}
+
+
+def build_world(directory: Path, playback_url: str, *, chaos: dict[str, Any] | None = None, **overrides: Any) -> World:
+    """Create the two-region stack in the current (mocked) AWS and write its stack file; returns what was made."""
+    channels = {}
+    for region in (PRIMARY, SECONDARY):
+        s3 = boto3.client("s3", region_name=region)
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=BUCKETS[region])
+        else:
+            s3.create_bucket(Bucket=BUCKETS[region], CreateBucketConfiguration={"LocationConstraint": region})
+        policy = json.loads(json.dumps(EXISTING_POLICY).replace("{bucket}", BUCKETS[region]))
+        s3.put_bucket_policy(Bucket=BUCKETS[region], Policy=json.dumps(policy))
+        channels[region] = _channel(boto3.client("medialive", region_name=region), f"live-{region}", BUCKETS[region],
+                                    **overrides.get(region, {}))
+    boto3.client("secretsmanager", region_name=PRIMARY).create_secret(Name=SECRET_NAME, SecretString=json.dumps({"value": SECRET_VALUE}))
+    cloudfront = boto3.client("cloudfront", region_name=PRIMARY)
+    distribution = cloudfront.create_distribution(DistributionConfig=distribution_config(**overrides.get("cdn", {})))["Distribution"]
+    cloudfront.get_distribution(Id=distribution["Id"])  # moto: InProgress -> Deployed on the next read
+    document = {
+        "name": "drill-world",
+        "segment_length_s": 1,
+        "playback_url": playback_url,
+        "regions": {
+            role: {"region": region, "channel": {"channel_id": channels[region]},
+                   "origin": {"kind": "s3", "bucket": BUCKETS[region], "cloudfront_origin_id": ORIGIN_IDS[region],
+                              "manifests": [f"live/{r}" for r in RENDITIONS]}}
+            for role, region in (("primary", PRIMARY), ("secondary", SECONDARY))
+        },
+        "cdn": {"distribution_id": distribution["Id"],
+                "secret_header": {"name": SECRET_HEADER, "secret_id": SECRET_NAME, "secret_region": PRIMARY, "json_key": "value"}},
+        "attribution": {"strategy": "header", "header": "X-Drill-Origin"},
+        "chaos": chaos if chaos is not None else {"allowed": True},
+        "timing": {"manifest_expiry_s": 1.8, "manifest_expiry_mechanism": "a Lambda deletes manifests older than 1.8 s"},
+    }
+    path = directory / "stack.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return World(path, channels, distribution["Id"], dict(BUCKETS))
+
+
+class Mirror:
+    """Copies each emulated origin's rendition manifests into the matching region's bucket, every quarter segment."""
+
+    def __init__(self, emulator: EmulatedStack, period_s: float = 0.25) -> None:
+        self.emulator = emulator
+        self.period_s = period_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mirror", daemon=True)
+        self.copies = 0
+
+    def copy_once(self) -> None:
+        regions = dict(zip(self.emulator.regions, (PRIMARY, SECONDARY), strict=True))
+        for emulated, region in regions.items():
+            s3 = boto3.client("s3", region_name=region)
+            for rendition in RENDITIONS:
+                answer = requests.get(f"{self.emulator.origins[emulated].url}/live/{rendition}",
+                                      headers={SECRET_HEADER: self.emulator.config.edge.secret}, timeout=5)
+                if answer.status_code == 200:
+                    s3.put_object(Bucket=BUCKETS[region], Key=f"live/{rendition}", Body=answer.content,
+                                  ContentType="application/vnd.apple.mpegurl")
+                    self.copies += 1
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.period_s):
+            try:
+                self.copy_once()
+            except Exception:  # noqa: BLE001 (the next pass copies again; a test sees a stale bucket if this persists)
+                continue
+
+    def __enter__(self) -> Mirror:
+        self.copy_once()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
