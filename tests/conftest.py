@@ -29,3 +29,19 @@ def make_stack() -> Iterator[MakeStack]:
     yield make
     for stack in started:
         stack.stop()
+
+
+@pytest.fixture
+def fake_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """An in-process moto AWS with fake credentials: nothing can reach a real account or the network."""
+    from moto import mock_aws
+
+    from tests.moto_world import FAKE_ENV, reset_schedules
+
+    for name, value in FAKE_ENV.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    reset_schedules()
+    with mock_aws():
+        yield

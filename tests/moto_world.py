@@ -131,13 +131,14 @@ def _channel(client: Any, name: str, bucket: str, **overrides: Any) -> str:
     return str(channel["Id"])
 
 
-def _origin(region: str, domain: str | None = None) -> dict[str, Any]:
+def _origin(region: str, attempts: int = 1, read_timeout: int = 1, headers: bool = True) -> dict[str, Any]:
+    sent = [{"HeaderName": SECRET_HEADER, "HeaderValue": SECRET_VALUE}] if headers else []
     return {
-        "Id": ORIGIN_IDS[region], "DomainName": domain or f"{BUCKETS[region]}.s3.{region}.amazonaws.com", "OriginPath": "",
-        "CustomHeaders": {"Quantity": 1, "Items": [{"HeaderName": SECRET_HEADER, "HeaderValue": SECRET_VALUE}]},
+        "Id": ORIGIN_IDS[region], "DomainName": f"{BUCKETS[region]}.s3.{region}.amazonaws.com", "OriginPath": "",
+        "CustomHeaders": {"Quantity": len(sent), "Items": sent},
         # S3 through OAC, written as a custom origin because moto drops S3OriginConfig.OriginReadTimeout.
-        "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only", "OriginReadTimeout": 1},
-        "ConnectionAttempts": 1, "ConnectionTimeout": 1,
+        "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only", "OriginReadTimeout": read_timeout},
+        "ConnectionAttempts": attempts, "ConnectionTimeout": 1,
     }
 
 
@@ -146,18 +147,21 @@ def distribution_config(**overrides: Any) -> dict[str, Any]:
     behaviour = {"ViewerProtocolPolicy": "redirect-to-https", "CachePolicyId": "08627262-05a9-4f76-9ded-b50ca2e3a84f"}
     return {
         "CallerReference": "failover-drill-world", "Comment": "drill", "Enabled": overrides.get("enabled", True),
-        "Origins": {"Quantity": 2, "Items": [_origin(PRIMARY), _origin(SECONDARY)]},
+        "Origins": {"Quantity": 2, "Items": [
+            _origin(PRIMARY, overrides.get("attempts", 1), overrides.get("read_timeout", 1), overrides.get("headers", True)),
+            _origin(SECONDARY, headers=overrides.get("headers", True)),
+        ]},
         "OriginGroups": {"Quantity": 1, "Items": [{
             "Id": "live-group",
             "FailoverCriteria": {"StatusCodes": {"Quantity": len(codes), "Items": codes}},
-            "Members": {"Quantity": 2, "Items": [{"OriginId": ORIGIN_IDS[PRIMARY]}, {"OriginId": ORIGIN_IDS[SECONDARY]}]},
+            "Members": {"Quantity": 2, "Items": [{"OriginId": o} for o in overrides.get("members", [ORIGIN_IDS[PRIMARY], ORIGIN_IDS[SECONDARY]])]},
         }]},
         # moto refuses an origin group as the default behaviour's target (AWS allows it), so the
         # group serves live/* through a cache behaviour, the way most live distributions are built anyway.
         "DefaultCacheBehavior": {"TargetOriginId": ORIGIN_IDS[PRIMARY], **behaviour},
         "CacheBehaviors": {"Quantity": 1, "Items": [{"PathPattern": "live/*", "TargetOriginId": overrides.get("target", "live-group"), **behaviour}]},
-        "CustomErrorResponses": {"Quantity": len(codes), "Items": [
-            {"ErrorCode": code, "ErrorCachingMinTTL": overrides.get("error_ttl", 1)} for code in codes
+        "CustomErrorResponses": {"Quantity": len(error_codes := overrides.get("error_codes", codes)), "Items": [
+            {"ErrorCode": code, "ErrorCachingMinTTL": overrides.get("error_ttl", 1)} for code in error_codes
         ]},
     }
 
@@ -218,7 +222,7 @@ def build_world(directory: Path, playback_url: str, *, chaos: dict[str, Any] | N
                 "secret_header": {"name": SECRET_HEADER, "secret_id": SECRET_NAME, "secret_region": PRIMARY, "json_key": "value"}},
         "attribution": {"strategy": "header", "header": "X-Drill-Origin"},
         "chaos": chaos if chaos is not None else {"allowed": True},
-        "timing": {"manifest_expiry_s": 1.8, "manifest_expiry_mechanism": "a Lambda deletes manifests older than 1.8 s"},
+        "timing": overrides.get("timing", {"manifest_expiry_s": 1.8, "manifest_expiry_mechanism": "a Lambda deletes manifests older than 1.8 s"}),
     }
     path = directory / "stack.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))

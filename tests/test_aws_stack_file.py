@@ -1,0 +1,117 @@
+"""The stack file: the documented example loads, and every mistake is refused naming the field."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fixtures.aws.stack_file import StackFileError, load_stack_file
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "docs" / "stack-file.example.yaml"
+
+
+def _example() -> dict[str, Any]:
+    return yaml.safe_load(EXAMPLE.read_text())  # type: ignore[no-any-return]
+
+
+def _write(tmp_path: Path, document: Any) -> Path:
+    path = tmp_path / "stack.yaml"
+    path.write_text(document if isinstance(document, str) else yaml.safe_dump(document))
+    return path
+
+
+def test_the_documented_example_loads_with_every_field() -> None:
+    stack = load_stack_file(EXAMPLE)
+    assert stack.name == "final-2026" and stack.segment_length_s == 6
+    assert (stack.primary.region, stack.secondary.region) == ("us-east-1", "us-west-2")
+    assert stack.primary.channel.pipelines == (0, 1) and stack.primary.origin.bucket == "live-east-example"
+    assert stack.cdn.secret_header is not None and stack.cdn.secret_header.json_key == "value"
+    assert not stack.chaos.allowed
+    assert stack.chaos.blackout_at(datetime(2026, 12, 18, 20, tzinfo=timezone.utc)) is not None
+    assert stack.chaos.blackout_at(datetime(2026, 12, 20, tzinfo=timezone.utc)) is None
+    assert stack.timing.manifest_expiry_s == 11 and stack.ledger == EXAMPLE.parent / "final-2026.ledger.jsonl"
+    assert stack.primary.origin.key_for_path("/live/p0/index_720p.m3u8") == "live/p0/index_720p.m3u8"
+
+
+def _set(document: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for key in parents:
+        document = document[key]
+    if value is _DELETE:
+        del document[last]
+    else:
+        document[last] = value
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    "path,value,words",
+    [
+        ("name", _DELETE, "name is required"),
+        ("segment_length_s", "six", "segment_length_s must be a number"),
+        ("segment_length_s", 0, "segment_length_s must be greater than 0"),
+        ("playback_url", "https://cdn.example/live/", "playback_url must be an http(s) URL of the multivariant playlist"),
+        ("regions.primary.origin.kind", "gcs", "regions.primary.origin.kind must be one of s3, mediapackage-v2, mediastore; got 'gcs'"),
+        ("regions.primary.region", "east", "regions.primary.region is 'east', which is not an AWS region name"),
+        ("regions.secondary.region", "us-east-1", "regions.secondary.region must differ from the primary's"),
+        ("regions.primary.channel.pipelines", [0, 2], "regions.primary.channel.pipelines[1] must be 0 or 1"),
+        ("regions.primary.origin.manifests", ["live/index.ts"], "regions.primary.origin.manifests[0] must be a rendition manifest path"),
+        ("regions.primary.origin.bucket", _DELETE, "regions.primary.origin.bucket is required"),
+        ("regions.primary.origin.buckett", "x", "regions.primary.origin.buckett is not a known field"),
+        ("chaos.alow_chaos", True, "chaos.alow_chaos is not a known field"),
+        ("chaos.allowed", "yes", "chaos.allowed must be true or false"),
+        ("cdn.secret_header.value", "hunter2", "cdn.secret_header.value must not be in the stack file"),
+        ("cdn.distribution_id", "not-an-id", "cdn.distribution_id is 'not-an-id', which is not a CloudFront distribution id"),
+        ("attribution.pattern", "MediaPackage", "attribution.pattern must have exactly one group"),
+        ("attribution.pattern", "(", "attribution.pattern is not a regular expression"),
+        ("chaos.blackout_windows", [{"start": "2026-12-18T12:00:00", "end": "2026-12-19T00:00:00Z"}],
+         "chaos.blackout_windows[0].start must say its time zone"),
+        ("chaos.blackout_windows", [{"start": "2026-12-19T12:00:00Z", "end": "2026-12-18T00:00:00Z"}],
+         "chaos.blackout_windows[0].end must be after start"),
+        ("timing.manifest_expiry_mechanism", _DELETE, "manifest_expiry_s and manifest_expiry_mechanism go together"),
+    ],
+)
+def test_each_mistake_is_refused_naming_the_field(path: str, value: Any, words: str, tmp_path: Path) -> None:
+    document = _example()
+    document.setdefault("attribution", {"strategy": "header", "header": "CMSD-Static"})
+    _set(document, path, value)
+    with pytest.raises(StackFileError) as error:
+        load_stack_file(_write(tmp_path, document))
+    assert words in str(error.value) and str(tmp_path) in str(error.value)
+
+
+def test_a_secret_value_in_the_file_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    document = _example()
+    document["cdn"]["secret_header"]["value"] = "hunter2-the-secret"
+    with pytest.raises(StackFileError) as error:
+        load_stack_file(_write(tmp_path, document))
+    assert "hunter2-the-secret" not in str(error.value)
+
+
+def test_broken_yaml_names_the_line_and_a_missing_file_names_the_path(tmp_path: Path) -> None:
+    with pytest.raises(StackFileError, match=r"not valid YAML at line \d+: expected the node content"):
+        load_stack_file(_write(tmp_path, "name: x\nregions: [\n"))
+    with pytest.raises(StackFileError, match=r"nowhere\.yaml: cannot read it"):
+        load_stack_file(tmp_path / "nowhere.yaml")
+    with pytest.raises(StackFileError, match=r"the file must be a mapping, got a list"):
+        load_stack_file(_write(tmp_path, "- 1\n"))
+
+
+def test_mediapackage_origins_default_to_cmsd_attribution(tmp_path: Path) -> None:
+    document = _example()
+    del document["attribution"]
+    for role, region in (("primary", "us-east-1"), ("secondary", "us-west-2")):
+        document["regions"][role]["origin"] = {
+            "kind": "mediapackage-v2", "cloudfront_origin_id": f"mp-{role}", "manifests": ["index_1.m3u8"],
+            "channel_group": "live", "channel": "final", "endpoint": "hls",
+            "egress_url": f"https://x.egress.y.mediapackagev2.{region}.amazonaws.com/out/v1/live/final/hls/",
+        }
+    stack = load_stack_file(_write(tmp_path, document))
+    assert stack.attribution.strategy == "header" and stack.attribution.header == "CMSD-Static"
