@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from fixtures import redaction
 from fixtures.drill import Drill
 from fixtures.emulator import EmulatedStack, StackConfig
 from fixtures.faults import FaultInjector, install_sigterm_handler
@@ -19,6 +20,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    redaction.install()  # before anything can log a secret
     config.stash[SETTINGS] = resolve(config)
     install_sigterm_handler()
 

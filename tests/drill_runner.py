@@ -25,11 +25,12 @@ class DrillRun:
     cases: dict[str, CaseResult]
 
 
-def run_drill(args: list[str], workdir: Path, timeout_s: float = 600) -> DrillRun:
+def run_drill(args: list[str], workdir: Path, timeout_s: float = 600, env: dict[str, str] | None = None) -> DrillRun:
+    workdir.mkdir(parents=True, exist_ok=True)
     junit = workdir / "junit.xml"
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout_s, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout_s, check=False, env=env,
     )
     cases: dict[str, CaseResult] = {}
     if junit.exists():
