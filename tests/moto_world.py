@@ -223,7 +223,7 @@ def build_world(directory: Path, playback_url: str, *, chaos: dict[str, Any] | N
         },
         "cdn": {"distribution_id": distribution["Id"],
                 "secret_header": {"name": SECRET_HEADER, "secret_id": SECRET_NAME, "secret_region": PRIMARY, "json_key": "value"}},
-        "attribution": {"strategy": "header", "header": "X-Drill-Origin"},
+        "attribution": overrides.get("attribution", {"strategy": "header", "header": "X-Drill-Origin"}),
         "chaos": chaos if chaos is not None else {"allowed": True},
         "timing": overrides.get("timing", {"manifest_expiry_s": 1.8, "manifest_expiry_mechanism": "a Lambda deletes manifests older than 1.8 s"}),
     }
