@@ -24,17 +24,36 @@ CHAOS = [
     "test_whole_primary_region_lost",
 ]
 
-# switch -> [(scenario test name, words its failure must contain)]
+CONFIG = "test_control_plane_is_configured_for_failover"
+
+# switch -> [(scenario test name, words its failure must contain)]: what breaks, and the preflight that saw it coming
 MATRIX: dict[Misconfiguration, list[tuple[str, list[str]]]] = {
-    Misconfiguration.NO_ORIGIN_GROUP: [(PAUSE, ["edge never failed over", "403", "origin group"])],
-    Misconfiguration.FAILOVER_CODES_WITHOUT_4XX: [(PAUSE, ["edge never failed over", "HTTP 403", "failover criteria"])],
-    Misconfiguration.NO_MANIFEST_EXPIRY: [(PAUSE, ["edge never failed over", "stale for", "manifest-expiry rule"])],
+    Misconfiguration.NO_ORIGIN_GROUP: [
+        (PAUSE, ["edge never failed over", "403", "origin group"]),
+        (CONFIG, ["TargetOriginId is 'origin-local-east', a single origin"]),
+    ],
+    Misconfiguration.FAILOVER_CODES_WITHOUT_4XX: [
+        (PAUSE, ["edge never failed over", "HTTP 403", "failover criteria"]),
+        (CONFIG, ["FailoverCriteria.StatusCodes lack [403, 404]"]),
+    ],
+    Misconfiguration.NO_MANIFEST_EXPIRY: [
+        (PAUSE, ["edge never failed over", "stale for", "manifest-expiry rule"]),
+        (CONFIG, ["manifest expiry is missing"]),
+    ],
     Misconfiguration.EPOCH_LOCKING_OFF: [
         (PAUSE, ["continuity broke"]),
         ("test_both_regions_serve_the_same_epoch_locked_numbering", ["not epoch-locked", "program-date-time-off-epoch"]),
+        (CONFIG, ["OutputLockingMode is PIPELINE_LOCKING"]),
     ],
-    Misconfiguration.LONG_ERROR_CACHING: [("test_pipeline_0_lost_in_both_regions", ["fail-back", "took"])],
-    Misconfiguration.SLOW_ORIGIN_TIMEOUTS: [("test_primary_origin_broken[hang]", ["failover", "longer than a segment"])],
+    Misconfiguration.LONG_ERROR_CACHING: [
+        # Fail-back takes about as long as the recovery watch, so it is reported as slow or as missing: both blame error caching.
+        ("test_pipeline_0_lost_in_both_regions", ["fail-back", "error caching"]),
+        (CONFIG, ["error caching for 404 is too long"]),
+    ],
+    Misconfiguration.SLOW_ORIGIN_TIMEOUTS: [
+        ("test_primary_origin_broken[hang]", ["failover", "longer than a segment"]),
+        (CONFIG, ["let a dead primary hold a request for up to 6 s"]),
+    ],
 }
 
 
@@ -96,6 +115,11 @@ def test_a_broken_stream_fails_the_watch(make_stack: MakeStack, tmp_path: Path) 
         (["--segment-length", "abc"], "--segment-length must be a number"),
         (["--misconfigure", "nonsense"], "--misconfigure 'nonsense' is not a known switch"),
         (["--stack", "url", "--playback-url", "ftp://x/y.m3u8", "--segment-length", "1"], "must be an http(s) URL"),
+        (["--stack", "aws"], "--stack aws needs --stack-file"),
+        (["--stack", "aws", "--stack-file", "no/such/stack.yaml"], "no/such/stack.yaml: cannot read it"),
+        (["--stack", "aws", "--stack-file", "README.md"], "README.md: not valid YAML at line"),
+        (["--stack", "aws", "--stack-file", "docs/iam-policy.json"], "docs/iam-policy.json: name is required"),
+        (["--allow-chaos"], "--allow-chaos and --dry-run apply to --stack aws only"),
     ],
 )
 def test_bad_settings_are_refused_by_name(args: list[str], words: str, tmp_path: Path) -> None:
