@@ -21,10 +21,10 @@ from fixtures.aws.verbs import (
     BucketPolicyDeny,
     ContainerPolicyDeny,
     ManifestsDeleted,
-    PipelinePaused,
     PauseState,
+    PipelinePaused,
     VerbError,
-    _verify_untouched,
+    verify_untouched,
 )
 from fixtures.ledger import Ledger
 from fixtures.stacks.aws import AwsStack
@@ -107,8 +107,8 @@ def test_a_policy_edited_by_someone_else_meanwhile_is_reported_not_overwritten()
     after = json.loads(json.dumps(EXISTING_POLICY))
     after["Statement"][0]["Action"] = "s3:*"
     with pytest.raises(VerbError, match="other statements changed"):
-        _verify_untouched("bucket policy of b", "FailoverDrillDenyAll", before, after)
-    _verify_untouched("bucket policy of b", "FailoverDrillDenyAll", before, json.loads(json.dumps(before)))
+        verify_untouched("bucket policy of b", "FailoverDrillDenyAll", before, after)
+    verify_untouched("bucket policy of b", "FailoverDrillDenyAll", before, json.loads(json.dumps(before)))
 
 
 def test_expired_s3_manifests_answer_403_while_segments_still_play(fake_aws: None, tmp_path: Path) -> None:
