@@ -91,6 +91,9 @@ def test_a_misbuilt_stack_fails_preflight_naming_the_setting(offline: Offline, t
     run = offline.drill(["-m", "preflight", "-k", "control_plane"], tmp_path)
     case = run.cases["test_control_plane_is_configured_for_failover"]
     assert case.outcome == "failed" and "FailoverCriteria.StatusCodes lack [403, 404, 500, 504]" in case.message, run.output[-3000:]
+    command = subprocess.run([sys.executable, "-m", "fixtures.aws", "preflight", "--stack-file", str(offline.world.stack_file)],
+                             cwd=ROOT, env=offline.env, capture_output=True, text=True, timeout=60, check=False)
+    assert command.returncode == 1 and "PROBLEM CloudFront distribution" in command.stdout and "1 problem(s)" in command.stdout
 
 
 def test_without_allow_chaos_every_fault_scenario_is_skipped_and_nothing_changes(offline: Offline, tmp_path: Path) -> None:
