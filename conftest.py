@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 
 from fixtures import redaction
-from fixtures.drill import Drill
+from fixtures.drill import Drill, ScenarioResult
 from fixtures.emulator import EmulatedStack, StackConfig
 from fixtures.faults import FaultInjector, install_sigterm_handler
+from fixtures.reporting import html as html_report
+from fixtures.reporting.artifact import ScenarioRecord, to_document, write_artifact
+from fixtures.reporting.summary import render
 from fixtures.settings import DrillSettings, add_options, resolve
 from fixtures.stacks.base import DryRun, FaultUnavailable, Stack
 
@@ -88,6 +91,9 @@ def faults() -> Iterator[FaultInjector]:
         injector.undo_all()
 
 
+RECORDS = pytest.StashKey[dict[str, ScenarioRecord]]()
+
+
 @pytest.fixture
 def drill(stack: Stack, faults: FaultInjector, request: pytest.FixtureRequest, record_property) -> Drill:  # type: ignore[no-untyped-def]
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
@@ -96,7 +102,37 @@ def drill(stack: Stack, faults: FaultInjector, request: pytest.FixtureRequest, r
         if reporter is not None and request.config.get_verbosity() >= 0:
             reporter.write_line(f"  [drill] {line}")
 
-    return Drill(stack, faults, progress, record_property)
+    def keep(result: ScenarioResult) -> None:
+        request.config.stash.setdefault(RECORDS, {})[request.node.nodeid] = ScenarioRecord(request.node.nodeid, result)
+
+    return Drill(stack, faults, progress, record_property, keep)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """Give each scenario's record its verdict, and write its timeline artifact once the test is over."""
+    report = yield
+    record = item.config.stash.get(RECORDS, {}).get(item.nodeid)
+    if record is not None:
+        if report.when == "call" or report.failed:
+            record.outcome = "error" if report.failed and report.when != "call" else report.outcome
+            record.message = report.longreprtext.splitlines()[-1][:300] if report.failed and report.longreprtext else ""
+        if report.when == "teardown":
+            write_artifact(record, item.config.stash[SETTINGS].reports_dir / "timelines")
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The verdict in ten seconds: a row per scenario, and where the pictures are."""
+    records = list(config.stash.get(RECORDS, {}).values())
+    if records:
+        reports = config.stash[SETTINGS].reports_dir
+        report = reports / "drill-report.html"
+        report.write_text(html_report.render([to_document(r) for r in records]))
+        terminalreporter.section("failover drill summary")
+        for line in render(records):
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(f"timelines: {reports / 'timelines'}   report: {report}")
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,8 @@ def run_drill(args: list[str], workdir: Path, timeout_s: float = 600, env: dict[
     workdir.mkdir(parents=True, exist_ok=True)
     junit = workdir / "junit.xml"
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", *args],
+        [sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q", f"--junitxml={junit}",
+         f"--reports-dir={workdir}", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=timeout_s, check=False, env=env,
     )
     cases: dict[str, CaseResult] = {}

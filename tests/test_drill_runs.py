@@ -64,6 +64,8 @@ def test_the_whole_drill_passes_on_the_correct_stack_with_junit_properties(tmp_p
     for name in CHAOS:
         missing = CHAOS_PROPERTIES - set(run.cases[name].properties)
         assert not missing, f"{name} lacks JUnit properties {missing}"
+    timelines = sorted(p.name for p in (tmp_path / "timelines").glob("*.json"))
+    assert len(timelines) == len(CHAOS) + 3 and (tmp_path / "drill-report.html").exists(), timelines  # + viewer, watch, stop
 
 
 @pytest.mark.parametrize("switch", list(MATRIX), ids=lambda m: m.value)

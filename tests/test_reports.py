@@ -1,0 +1,67 @@
+"""The reports people look at: timeline artifacts, the HTML report (rendered in headless Chromium), the summary."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.drill_runner import run_drill
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Flags that keep a headless Chromium off the network (it otherwise calls home at start).
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def pause_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real chaos scenario and one preflight scenario, with their reports."""
+    workdir = tmp_path_factory.mktemp("reports")
+    run = run_drill(["-k", "pipeline_0_paused or viewer_sees"], workdir)
+    assert run.returncode == 0, run.output[-3000:]
+    assert "failover drill summary" in run.output
+    row = next(line for line in run.output.splitlines() if line.startswith("test_pipeline_0_paused_in_primary_region"))
+    assert re.search(r"PASSED\s+\d+\.\d\d s\s+\d+\.\d\d s\s+0\s", row), row  # verdict, failover, fail-back, no stall
+    return workdir
+
+
+def test_each_scenario_leaves_a_timeline_artifact(pause_run: Path) -> None:
+    artifacts = {p.name: json.loads(p.read_text()) for p in (pause_run / "timelines").glob("*.json")}
+    assert set(artifacts) == {"test_pipeline_paused.test_pipeline_0_paused_in_primary_region.json",
+                              "test_preflight.test_viewer_sees_a_healthy_live_stream.json"}
+    pause = artifacts["test_pipeline_paused.test_pipeline_0_paused_in_primary_region.json"]
+    assert pause["outcome"] == "passed" and pause["primary"] == "local-east" and pause["segment_length_s"] == 1.0
+    assert [f["name"] for f in pause["faults"]] == ["pause local-east/pipeline 0"]
+    assert pause["faults"][0]["applied_s"] < pause["faults"][0]["undone_s"]
+    origins = {o["origin"] for o in pause["observations"]}
+    assert {"local-east", "local-west"} <= origins  # the failover is in the data, not only in a verdict
+    assert all(o["t_s"] >= 0 for o in pause["observations"])
+    assert isinstance(pause["properties"]["time_to_failover_s"], float)
+
+
+def test_the_html_report_is_one_self_contained_file(pause_run: Path) -> None:
+    page = (pause_run / "drill-report.html").read_text()
+    assert page.count("<svg") == 2 and "pause local-east/pipeline 0" in page and "failover " in page
+    assert "<script" not in page and "src=" not in page and "url(" not in page
+    assert not re.search(r'href="(?!#)', page), "the report links to something outside itself"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (.ci/run installs Debian's chromium)")
+def test_the_html_report_renders_in_headless_chromium(pause_run: Path) -> None:
+    report = pause_run / "drill-report.html"
+    shot = ROOT / "reports" / "selftest-report-screenshot.png"
+    shot.parent.mkdir(exist_ok=True)
+    shot.unlink(missing_ok=True)
+    profile = pause_run / "chromium-profile"
+    common = [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1200,1400"]
+    subprocess.run([*common, f"--screenshot={shot}", report.as_uri()], capture_output=True, timeout=120, check=True)
+    png = shot.read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 30_000, "the screenshot is missing or blank"
+    dom = subprocess.run([*common, "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert dom.count("<svg") == 2 and "pipeline 0 paused in the primary region" in dom
