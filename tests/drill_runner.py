@@ -9,6 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+JUNIT_SCHEMA = ROOT / "tests" / "schemas" / "junit.xsd"
+
+
+def assert_valid_junit(path: Path) -> None:
+    """The JUnit file is what Jenkins, GitLab and the GitHub report actions read (tests/schemas/junit.xsd)."""
+    import xmlschema
+
+    errors = [f"{e.path}: {e.reason}" for e in xmlschema.XMLSchema(JUNIT_SCHEMA).iter_errors(str(path))]
+    assert not errors, f"{path} is not valid JUnit: " + "; ".join(errors[:5])
 
 
 @dataclass
@@ -35,6 +44,7 @@ def run_drill(args: list[str], workdir: Path, timeout_s: float = 600, env: dict[
     )
     cases: dict[str, CaseResult] = {}
     if junit.exists():
+        assert_valid_junit(junit)  # every drill the self-tests run: passed, failed, skipped and errored cases alike
         for case in ET.parse(junit).getroot().iter("testcase"):
             outcome, message = "passed", ""
             for kind in ("failure", "error", "skipped"):

@@ -65,3 +65,17 @@ def test_the_html_report_renders_in_headless_chromium(pause_run: Path) -> None:
     assert png.startswith(b"\x89PNG") and len(png) > 30_000, "the screenshot is missing or blank"
     dom = subprocess.run([*common, "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120, check=True).stdout
     assert dom.count("<svg") == 2 and "pipeline 0 paused in the primary region" in dom
+
+
+def test_the_junit_schema_refuses_what_dashboards_cannot_read(tmp_path: Path) -> None:
+    from tests.drill_runner import assert_valid_junit
+
+    good = ('<testsuites><testsuite name="failover-drill" tests="1" failures="0" errors="0">'
+            '<testcase classname="scenarios.x" name="t" time="1.5"><properties><property name="stall_count" value="0"/>'
+            '</properties></testcase></testsuite></testsuites>')
+    (tmp_path / "good.xml").write_text(good)
+    assert_valid_junit(tmp_path / "good.xml")
+    for broken in (good.replace(' value="0"', ""), good.replace('time="1.5"', 'time="soon"'), good.replace('tests="1" ', "")):
+        (tmp_path / "bad.xml").write_text(broken)
+        with pytest.raises(AssertionError, match="is not valid JUnit"):
+            assert_valid_junit(tmp_path / "bad.xml")
