@@ -14,7 +14,7 @@ from checks.continuity import continuity
 from checks.epoch_lock import live_edge_on_epoch, origins_agree, program_date_time_on_epoch_grid, pts_on_epoch
 from checks.failover import failover_and_failback
 from checks.findings import Code, Finding, Severity
-from checks.freshness import DEFAULT_STALE_FACTOR, extinf_within_target, playlists_stay_fresh
+from checks.freshness import DEFAULT_STALE_FACTOR, extinf_within_target, live_playlists_long_enough, playlists_stay_fresh
 from checks.playback import viewer_never_stalls
 from checks.timeline import Timeline
 
@@ -42,6 +42,7 @@ def run_checks(timeline: Timeline, settings: CheckSettings = CheckSettings()) ->
     findings = bodies_are_readable(timeline) + continuity(timeline)
     findings += playlists_stay_fresh(timeline, stale_factor=settings.stale_factor)
     findings += extinf_within_target(timeline)
+    findings += live_playlists_long_enough(timeline)
     findings += no_outages(timeline)
     if settings.segment_length_s is not None:
         length = settings.segment_length_s

@@ -33,15 +33,64 @@ def media_sequence_present(timeline: Timeline) -> list[Finding]:
     return findings
 
 
+STEP_BACK_TOLERANCE_SEGMENTS = 1
+
+
+def _stepped_back_at_switch(before_obs: Observation, before: MediaPlaylist, observation: Observation, playlist: MediaPlaylist) -> bool:
+    """One segment back, because the origin answering changed: the other region has not written the newest one yet.
+
+    Two epoch-locked regions write each segment a little apart (encoder and upload skew), so for a
+    moment around each boundary one region's playlist ends one segment earlier than the other's. A
+    viewer switched between them at that moment sees the window step back by one segment. hls.js
+    treats such a reload as an ordinary update: it keeps what it buffered, fetches nothing again and
+    waits for the next reload (level-details.ts reloaded(), stream-controller getNextFragment), so it
+    costs at most one reload interval of buffer, not a replay.
+    """
+    if before_obs.origin is None or observation.origin is None or before_obs.origin == observation.origin:
+        return False
+    if before.last_sequence is None or playlist.last_sequence is None:
+        return False
+    return (
+        0 <= before.media_sequence - playlist.media_sequence <= STEP_BACK_TOLERANCE_SEGMENTS
+        and 0 <= before.last_sequence - playlist.last_sequence <= STEP_BACK_TOLERANCE_SEGMENTS
+    )
+
+
 def media_sequence_never_decreases(timeline: Timeline) -> list[Finding]:
-    """RFC 8216 6.2.2: EXT-X-MEDIA-SEQUENCE MUST NOT decrease, across every reload and every origin."""
+    """RFC 8216 6.2.2: EXT-X-MEDIA-SEQUENCE MUST NOT decrease, across every reload and every origin.
+
+    Exception, reported as a warning: a one-segment step back at an origin switch (write skew
+    between regions, see ``_stepped_back_at_switch``). More than one segment, or a step back from
+    the same origin, is an error.
+    """
     findings = []
     for rendition in timeline.renditions():
         previous: tuple[Observation, MediaPlaylist] | None = None
         for observation, playlist in timeline.playlists(rendition):
             if previous is not None:
                 before_obs, before = previous
-                if playlist.media_sequence < before.media_sequence:
+                went_back = playlist.media_sequence < before.media_sequence or (
+                    before.last_sequence is not None
+                    and playlist.last_sequence is not None
+                    and playlist.last_sequence < before.last_sequence
+                )
+                if went_back and _stepped_back_at_switch(before_obs, before, observation, playlist):
+                    findings.append(
+                        Finding(
+                            Code.MEDIA_SEQUENCE_STEPPED_BACK,
+                            Severity.WARNING,
+                            observation.wall_time,
+                            rendition,
+                            f"the window stepped back one segment, from ending at {before.last_sequence} "
+                            f"({_served(before_obs)}) to {playlist.last_sequence} ({_served(observation)}), as the "
+                            "edge switched origin: the regions write each segment a moment apart; players wait "
+                            "for the next reload (hls.js fetches nothing again), but a skew near a whole "
+                            "segment would make this a stall",
+                            evidence(before=before.last_sequence, before_origin=_served(before_obs),
+                                     after=playlist.last_sequence, after_origin=_served(observation), url=observation.url),
+                        )
+                    )
+                elif playlist.media_sequence < before.media_sequence:
                     findings.append(
                         Finding(
                             Code.MEDIA_SEQUENCE_DECREASED,

@@ -1,7 +1,9 @@
 """Failover and fail-back, measured from attribution and fault marks.
 
-Time to failover: from the fault until the first response served by the secondary.
-Time to fail-back: from the undo until responses come from the primary again and stay there.
+Per rendition, on media playlists: time to failover runs from the start of the fault's apply call to
+the first playlist answered by the secondary; time to fail-back from the start of the undo call until
+the playlists come from the primary again and stay there. The scenario's figure is its slowest
+rendition among those that left the primary; no failover means no fail-back figure.
 """
 
 from __future__ import annotations
@@ -11,53 +13,145 @@ from dataclasses import dataclass
 
 from checks.findings import Code, Finding, Severity, evidence
 from checks.freshness import unchanged_stretches
-from checks.timeline import FaultMark, Observation, Timeline
+from checks.timeline import FaultMark, Observation, ResourceKind, Timeline
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """When a rendition's playlists moved, as the viewer can know it, in seconds from a fault mark.
+
+    ``last_s``: the last answer from the origin being left; ``first_s``: the first answer from the
+    origin arrived at, which is the reported figure. The move happened somewhere in between, so the
+    width is the measure's uncertainty.
+    """
+
+    last_s: float
+    first_s: float
+
+    @property
+    def uncertainty_s(self) -> float:
+        return self.first_s - self.last_s
+
+
+@dataclass(frozen=True)
+class RenditionMove:
+    """One rendition's media playlists through one fault."""
+
+    rendition: str
+    failover: Bracket | None  # None: its playlists never came from the secondary during the fault
+    failback: Bracket | None  # None: never left, never back, or the fault was not undone
+    back_on_primary: bool
+
+    @property
+    def left_primary(self) -> bool:
+        return self.failover is not None
 
 
 @dataclass(frozen=True)
 class FailoverMeasure:
+    """Failover and fail-back of one fault: per rendition, and the scenario's figure (its slowest rendition).
+
+    Only media playlists count, and only for the renditions that left the primary: a rendition that
+    never left answers "from the primary" right after the undo and says nothing about fail-back.
+    """
+
     fault: str
-    failover_s: float | None  # None: the secondary never served after the fault
-    failback_s: float | None  # None: not back on the primary (or never left it, or fault not undone)
-    left_primary: bool
-    back_on_primary: bool
+    renditions: tuple[RenditionMove, ...]
+    undone: bool
+
+    @property
+    def moved(self) -> tuple[RenditionMove, ...]:
+        return tuple(r for r in self.renditions if r.left_primary)
+
+    @property
+    def left_primary(self) -> bool:
+        return bool(self.moved)
+
+    @property
+    def back_on_primary(self) -> bool:
+        return self.left_primary and self.undone and all(r.back_on_primary for r in self.moved)
+
+    @property
+    def slowest_failover(self) -> RenditionMove | None:
+        return max(self.moved, key=lambda r: r.failover.first_s if r.failover else 0.0, default=None)
+
+    @property
+    def slowest_failback(self) -> RenditionMove | None:
+        """The rendition that took longest to come back; None unless every rendition that left came back."""
+        if not self.back_on_primary:
+            return None
+        return max(self.moved, key=lambda r: r.failback.first_s if r.failback else 0.0)
+
+    @property
+    def failover(self) -> Bracket | None:
+        slowest = self.slowest_failover
+        return slowest.failover if slowest else None
+
+    @property
+    def failback(self) -> Bracket | None:
+        slowest = self.slowest_failback
+        return slowest.failback if slowest else None
+
+    @property
+    def failover_s(self) -> float | None:
+        return self.failover.first_s if self.failover else None
+
+    @property
+    def failback_s(self) -> float | None:
+        return self.failback.first_s if self.failback else None
 
 
-def _answered(timeline: Timeline, start: float, sent_before: float | None = None) -> list[Observation]:
-    """Attributed responses completed at or after ``start`` (for requests sent before ``sent_before``).
+def _answers(timeline: Timeline, rendition: str) -> list[Observation]:
+    """A rendition's media playlist answers that name their origin, in the order they were complete.
 
     Completion time, not send time: a request in flight when the fault landed, answered by the
     secondary, is the first sign of failover a viewer gets.
     """
-    return [
-        o
-        for o in sorted(timeline.observations, key=lambda o: o.done)
-        if o.origin is not None and o.done >= start and (sent_before is None or o.monotonic < sent_before)
-    ]
+    return sorted(
+        (o for o in timeline.of_kind(ResourceKind.MEDIA_PLAYLIST, rendition) if o.origin is not None),
+        key=lambda o: o.done,
+    )
+
+
+def _failover(answers: list[Observation], fault: FaultMark, secondary: str) -> Bracket | None:
+    start = fault.applied_monotonic
+    during = [o for o in answers if o.done >= start and (fault.undo_started_monotonic is None or o.monotonic < fault.undo_started_monotonic)]
+    first = next((i for i, o in enumerate(during) if o.origin == secondary), None)
+    if first is None:
+        return None
+    before = [o.done for o in during[:first] if o.origin != secondary]
+    return Bracket(max(before, default=start) - start, during[first].done - start)
+
+
+def _failback(answers: list[Observation], fault: FaultMark, primary: str) -> Bracket | None:
+    assert fault.undo_started_monotonic is not None
+    start = fault.undo_started_monotonic
+    after = [o for o in answers if o.done >= start]
+    last_elsewhere = max((i for i, o in enumerate(after) if o.origin != primary), default=None)
+    settled = after if last_elsewhere is None else after[last_elsewhere + 1 :]
+    if not settled:
+        return None
+    left_at = after[last_elsewhere].done if last_elsewhere is not None else start
+    return Bracket(left_at - start, settled[0].done - start)
 
 
 def measure_failover(timeline: Timeline, fault: FaultMark, *, primary: str, secondary: str) -> FailoverMeasure:
-    during = _answered(timeline, fault.applied_monotonic, fault.undone_monotonic)
-    first_secondary = next((o for o in during if o.origin == secondary), None)
-    failover_s = first_secondary.done - fault.applied_monotonic if first_secondary else None
-    failback_s = None
-    back = False
-    if fault.undone_monotonic is not None:
-        after = _answered(timeline, fault.undone_monotonic)
-        last_elsewhere = max((i for i, o in enumerate(after) if o.origin != primary), default=None)
-        settled = after if last_elsewhere is None else after[last_elsewhere + 1 :]
-        first_primary = next((o for o in settled if o.origin == primary), None)
-        if first_primary is not None:
-            back = True
-            failback_s = max(0.0, first_primary.done - fault.undone_monotonic)
-    return FailoverMeasure(fault.name, failover_s, failback_s, first_secondary is not None, back)
+    moves = []
+    for rendition in timeline.renditions():
+        answers = _answers(timeline, rendition)
+        if not answers:
+            continue
+        failover = _failover(answers, fault, secondary)
+        failback = _failback(answers, fault, primary) if failover is not None and fault.undone else None
+        moves.append(RenditionMove(rendition, failover, failback, failback is not None))
+    return FailoverMeasure(fault.name, tuple(moves), fault.undone)
 
 
 def _why_no_failover(timeline: Timeline, fault: FaultMark, primary: str) -> str:
     during = [
         o
         for o in timeline.observations
-        if o.monotonic >= fault.applied_monotonic and (fault.undone_monotonic is None or o.monotonic < fault.undone_monotonic)
+        if o.monotonic >= fault.applied_monotonic and (fault.undo_started_monotonic is None or o.monotonic < fault.undo_started_monotonic)
     ]
     if not during:
         return "the viewer made no request while the fault was on"
@@ -104,12 +198,13 @@ def failover_and_failback(
     failover_budget_s: float | None = None,
     failback_budget_s: float | None = None,
 ) -> list[Finding]:
-    """Each fault moves traffic to the secondary within budget, and undoing it brings traffic home."""
+    """Each fault moves traffic to the secondary within budget, and undoing it brings every moved rendition home."""
     findings = []
     for fault in timeline.faults:
         measure = measure_failover(timeline, fault, primary=primary, secondary=secondary)
         at = fault.applied_wall
-        if not measure.left_primary:
+        slowest = measure.slowest_failover
+        if slowest is None or slowest.failover is None:
             findings.append(
                 Finding(
                     Code.FAILOVER_MISSING,
@@ -121,45 +216,51 @@ def failover_and_failback(
                 )
             )
             continue
-        assert measure.failover_s is not None
-        if failover_budget_s is not None and measure.failover_s > failover_budget_s:
+        took = slowest.failover
+        if failover_budget_s is not None and took.first_s > failover_budget_s:
             findings.append(
                 Finding(
                     Code.FAILOVER_SLOW,
                     Severity.ERROR,
                     at,
-                    None,
-                    f"failover after {fault.name!r} took {measure.failover_s:.1f} s, over the {failover_budget_s:.1f} s "
-                    "budget: check the origin's connection attempts and timeouts, and the manifest expiry time",
-                    evidence(fault=fault.name, failover_s=f"{measure.failover_s:.2f}", budget_s=failover_budget_s),
+                    slowest.rendition,
+                    f"failover after {fault.name!r} took {took.first_s:.1f} s for {slowest.rendition} (its last "
+                    f"answer from {primary} at {took.last_s:.1f} s), over the {failover_budget_s:.1f} s budget: check "
+                    "the origin's connection attempts and timeouts, and the manifest expiry time",
+                    evidence(fault=fault.name, failover_s=f"{took.first_s:.2f}", last_primary_s=f"{took.last_s:.2f}",
+                             budget_s=failover_budget_s),
                 )
             )
-        if fault.undone_monotonic is None:
+        if not fault.undone:
             continue
-        if not measure.back_on_primary:
+        stuck = [r.rendition for r in measure.moved if not r.back_on_primary]
+        if stuck:
             findings.append(
                 Finding(
                     Code.FAILBACK_MISSING,
                     Severity.ERROR,
-                    fault.undone_wall,
-                    None,
-                    f"traffic never came back to {primary} after {fault.name!r} was undone: the secondary was "
-                    "still serving at the end of the watch; is error caching holding a failed answer, or does "
-                    "the edge no longer try the primary first?",
-                    evidence(fault=fault.name, primary=primary, secondary=secondary),
+                    fault.undo_started_wall,
+                    stuck[0],
+                    f"traffic never came back to {primary} after {fault.name!r} was undone: {', '.join(stuck)} "
+                    "still came from elsewhere at the end of the watch; is error caching holding a failed answer, "
+                    "or does the edge no longer try the primary first?",
+                    evidence(fault=fault.name, primary=primary, secondary=secondary, renditions=",".join(stuck)),
                 )
             )
-        elif failback_budget_s is not None and measure.failback_s is not None and measure.failback_s > failback_budget_s:
+            continue
+        back = measure.slowest_failback
+        if failback_budget_s is not None and back is not None and back.failback is not None and back.failback.first_s > failback_budget_s:
             findings.append(
                 Finding(
                     Code.FAILBACK_SLOW,
                     Severity.ERROR,
-                    fault.undone_wall,
-                    None,
-                    f"fail-back after undoing {fault.name!r} took {measure.failback_s:.1f} s, over the "
-                    f"{failback_budget_s:.1f} s budget: cached answers from the secondary (TTL, error caching "
-                    "minimum TTL) kept viewers there",
-                    evidence(fault=fault.name, failback_s=f"{measure.failback_s:.2f}", budget_s=failback_budget_s),
+                    fault.undo_started_wall,
+                    back.rendition,
+                    f"fail-back after undoing {fault.name!r} took {back.failback.first_s:.1f} s for {back.rendition}, "
+                    f"over the {failback_budget_s:.1f} s budget: cached answers from the secondary (TTL, error "
+                    "caching minimum TTL) kept viewers there",
+                    evidence(fault=fault.name, failback_s=f"{back.failback.first_s:.2f}",
+                             last_elsewhere_s=f"{back.failback.last_s:.2f}", budget_s=failback_budget_s),
                 )
             )
     return findings

@@ -21,6 +21,7 @@ class Code(StrEnum):
     # continuity (RFC 8216 6.2.1, 6.2.2, 6.3.4)
     MEDIA_SEQUENCE_MISSING = "media-sequence-missing"
     MEDIA_SEQUENCE_DECREASED = "media-sequence-decreased"
+    MEDIA_SEQUENCE_STEPPED_BACK = "media-sequence-stepped-back"  # one segment, at an origin switch: write skew
     SEGMENT_GAP = "segment-gap"
     SEGMENT_URI_CHANGED = "segment-uri-changed"
     SEGMENT_DURATION_CHANGED = "segment-duration-changed"
@@ -36,6 +37,7 @@ class Code(StrEnum):
     ORIGINS_DISAGREE = "origins-disagree"
     # freshness
     PLAYLIST_STALE = "playlist-stale"
+    PLAYLIST_TOO_SHORT = "playlist-too-short"
     EXTINF_ABOVE_TARGET = "extinf-above-target"
     # availability
     OUTAGE = "outage"

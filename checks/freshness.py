@@ -114,3 +114,37 @@ def extinf_within_target(timeline: Timeline) -> list[Finding]:
                         )
                     )
     return findings
+
+
+SHORTEST_LIVE_TARGET_DURATIONS = 3  # RFC 8216 6.2.2
+
+
+def live_playlists_long_enough(timeline: Timeline) -> list[Finding]:
+    """RFC 8216 6.2.2: a live playlist (no ENDLIST) MUST NOT be shorter than three target durations."""
+    findings = []
+    for rendition in timeline.renditions():
+        short = [
+            (o, p) for o, p in timeline.playlists(rendition)
+            if not p.endlist and sum(e.duration for e in p.segments) < SHORTEST_LIVE_TARGET_DURATIONS * p.target_duration
+        ]
+        if not short:
+            continue
+        observation, playlist = short[0]
+        length = sum(e.duration for e in playlist.segments)
+        origins = sorted({o.origin or "unknown origin" for o, _ in short})
+        findings.append(
+            Finding(
+                Code.PLAYLIST_TOO_SHORT,
+                Severity.WARNING,
+                observation.wall_time,
+                rendition,
+                f"live playlist lists {len(playlist.segments)} segment(s), {length:.1f} s, under three target "
+                f"durations ({SHORTEST_LIVE_TARGET_DURATIONS * playlist.target_duration:g} s, RFC 8216 6.2.2), in "
+                f"{len(short)} poll(s) from {', '.join(origins)}: a player joining now starts at the live edge with "
+                "no buffer (hls.js clamps its start to the playlist's first segment) and stalls on the next late "
+                "segment; typical after a pipeline restarts its window",
+                evidence(segments=len(playlist.segments), seconds=f"{length:.1f}", polls=len(short),
+                         origin=", ".join(origins), url=observation.url),
+            )
+        )
+    return findings

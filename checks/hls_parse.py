@@ -21,6 +21,7 @@ class PlaylistUnreadable(ValueError):
 
 _HTML = re.compile(rb"^\s*(<!doctype html|<html|<\?xml|<head|<body)", re.IGNORECASE)
 _TITLE = re.compile(rb"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_MEDIA_SEQUENCE_TAG = re.compile(r"^[ \t]*#EXT-X-MEDIA-SEQUENCE:[ \t]*\d+[ \t]*\r?$", re.MULTILINE)
 
 
 def _text(body: bytes) -> str:
@@ -59,7 +60,8 @@ def parse_media_playlist(body: bytes, url: str) -> MediaPlaylist:
         raise PlaylistUnreadable("no EXT-X-TARGETDURATION (required, RFC 8216 4.3.3.1)")
     if playlist.segments and playlist.segments[-1].uri is None:
         raise PlaylistUnreadable("truncated: the last EXTINF has no segment URI after it")
-    media_sequence_present = "#EXT-X-MEDIA-SEQUENCE:" in text
+    # A tag, not a substring: "#EXT-X-MEDIA-SEQUENCE:" inside a URI or a comment line is not the tag.
+    media_sequence_present = _MEDIA_SEQUENCE_TAG.search(text) is not None
     first = playlist.media_sequence or 0
     base = playlist.discontinuity_sequence or 0
     entries: list[SegmentEntry] = []
@@ -67,7 +69,9 @@ def parse_media_playlist(body: bytes, url: str) -> MediaPlaylist:
     for index, segment in enumerate(playlist.segments):
         if segment.discontinuity:
             discontinuities += 1
-        pdt = segment.current_program_date_time
+        # The segment's own tag only: m3u8's current_program_date_time extrapolates from an earlier
+        # segment, which would hide a segment that carries none.
+        pdt = segment.program_date_time
         if pdt is not None and pdt.tzinfo is None:
             pdt = pdt.replace(tzinfo=timezone.utc)
         entries.append(

@@ -1,10 +1,18 @@
-"""Read the first presentation timestamp of an MPEG-TS segment (ISO/IEC 13818-1), and nothing more."""
+"""Read the first video presentation timestamp of an MPEG-TS segment (ISO/IEC 13818-1), and nothing more.
+
+The video PID comes from the PMT (found through the PAT), because a segment may start with audio:
+MediaLive's segments carry an audio PID whose frames do not line up with segment boundaries, so the
+first PES of a segment can be audio a few milliseconds off the epoch grid. Without PAT/PMT, the first
+PES with a video stream_id (0xE0-0xEF) stands in.
+"""
 
 from __future__ import annotations
 
 PACKET = 188
 SYNC = 0x47
 PTS_WRAP = 1 << 33  # PTS is a 33-bit counter of a 90 kHz clock
+# ISO/IEC 13818-1 Table 2-34 (and ATSC/DVB usage): the stream types that carry video.
+VIDEO_STREAM_TYPES = frozenset({0x01, 0x02, 0x10, 0x1B, 0x24, 0x42, 0xD1, 0xEA})
 
 
 class SegmentUnreadable(ValueError):
@@ -20,8 +28,64 @@ def _pes_pts(payload: bytes) -> int | None:
     return ((p[0] >> 1) & 0x07) << 30 | p[1] << 22 | (p[2] >> 1) << 15 | p[3] << 7 | p[4] >> 1
 
 
+def _payload(packet: bytes) -> bytes | None:
+    control = (packet[3] >> 4) & 0x03
+    start = 4
+    if control in (2, 3):  # adaptation field present
+        start += 1 + packet[4]
+    if control not in (1, 3) or start >= PACKET:
+        return None
+    return packet[start:]
+
+
+def _pid(packet: bytes) -> int:
+    return ((packet[1] & 0x1F) << 8) | packet[2]
+
+
+def _section(payload: bytes) -> bytes:
+    """A PSI section from a packet that starts one (pointer_field first)."""
+    pointer = payload[0]
+    section = payload[1 + pointer :]
+    length = ((section[1] & 0x0F) << 8) | section[2] if len(section) >= 3 else 0
+    return section[: 3 + length]
+
+
+def _pmt_pid(packets: list[bytes]) -> int | None:
+    for packet in packets:
+        payload = _payload(packet)
+        if _pid(packet) == 0 and packet[1] & 0x40 and payload:
+            section = _section(payload)
+            for at in range(8, len(section) - 4, 4):  # program loop, CRC excluded
+                program = (section[at] << 8) | section[at + 1]
+                if program != 0:  # 0 names the network PID, not a PMT
+                    return ((section[at + 2] & 0x1F) << 8) | section[at + 3]
+    return None
+
+
+def _video_pid(packets: list[bytes]) -> int | None:
+    pmt = _pmt_pid(packets)
+    if pmt is None:
+        return None
+    for packet in packets:
+        payload = _payload(packet)
+        if _pid(packet) == pmt and packet[1] & 0x40 and payload:
+            section = _section(payload)
+            if len(section) < 12:
+                return None
+            info_length = ((section[10] & 0x0F) << 8) | section[11]
+            at = 12 + info_length
+            while at + 5 <= len(section) - 4:
+                stream_type = section[at]
+                pid = ((section[at + 1] & 0x1F) << 8) | section[at + 2]
+                if stream_type in VIDEO_STREAM_TYPES:
+                    return pid
+                at += 5 + (((section[at + 3] & 0x0F) << 8) | section[at + 4])
+            return None
+    return None
+
+
 def first_pts(body: bytes) -> int | None:
-    """The PTS of the first PES packet that carries one, or None when no PES carries a PTS."""
+    """The PTS of the first video PES that carries one, or None when no video PES carries a PTS."""
     if not body:
         raise SegmentUnreadable("empty segment body (0 bytes)")
     if body[0] != SYNC:
@@ -32,16 +96,17 @@ def first_pts(body: bytes) -> int | None:
     lost = next((offset for offset in range(0, len(body), PACKET) if body[offset] != SYNC), None)
     if lost is not None:
         raise SegmentUnreadable(f"lost MPEG-TS sync at byte {lost}")
-    for offset in range(0, len(body), PACKET):
-        packet = body[offset : offset + PACKET]
+    packets = [body[offset : offset + PACKET] for offset in range(0, len(body), PACKET)]
+    video = _video_pid(packets)
+    for packet in packets:
         if not packet[1] & 0x40:  # payload_unit_start_indicator
             continue
-        control = (packet[3] >> 4) & 0x03
-        start = 4
-        if control in (2, 3):  # adaptation field present
-            start += 1 + packet[4]
-        if control in (1, 3) and start < PACKET:
-            pts = _pes_pts(packet[start:])
+        payload = _payload(packet)
+        if payload is None or len(payload) < 4 or payload[:3] != b"\x00\x00\x01":
+            continue
+        is_video = _pid(packet) == video if video is not None else 0xE0 <= payload[3] <= 0xEF
+        if is_video:
+            pts = _pes_pts(payload)
             if pts is not None:
                 return pts
     return None

@@ -3,7 +3,10 @@
 The model follows RFC 8216 6.3.3 and hls.js's defaults: start three target durations behind the live
 edge, play in real time, and when its own rendition errors, switch to the redundant rendition with
 the same bandwidth (the other pipeline) and stay there. A segment that has not arrived when it is due
-is a stall that lasts until it arrives.
+is a stall that lasts until it arrives. A playlist with EXT-X-ENDLIST ends playback for good once its
+last segment has played: hls.js marks the level VOD, never reloads it, and fires ``ended``
+(m3u8-parser ENDLIST sets live = false; stream-controller _streamEnded), so the rest of the watch is
+one stall that never ends.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ class Stall:
     sequence: int
     start: float  # monotonic
     seconds: float
+    ended: bool = False  # the player stopped at EXT-X-ENDLIST: this stall lasts to the end of the watch
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,10 @@ class Playback:
     played_s: float
     stalls: tuple[Stall, ...]
     renditions: tuple[str, ...]  # in the order the player used them
+
+    @property
+    def ended_at_endlist(self) -> bool:
+        return any(s.ended for s in self.stalls)
 
     @property
     def stall_s(self) -> float:
@@ -83,6 +91,17 @@ def _failures(timeline: Timeline) -> dict[str, list[float]]:
     return failures
 
 
+def _endlists(timeline: Timeline) -> dict[str, tuple[float, int]]:
+    """Per rendition, when the player first learned of EXT-X-ENDLIST, and the last segment that playlist listed."""
+    ends: dict[str, tuple[float, int]] = {}
+    for rendition in timeline.renditions():
+        for observation, playlist in timeline.playlists(rendition):
+            if playlist.endlist and playlist.last_sequence is not None:
+                ends[rendition] = (observation.done, playlist.last_sequence)
+                break
+    return ends
+
+
 def simulate_playback(timeline: Timeline, rendition: str | None = None) -> Playback:
     """Play ``rendition`` (default: the first variant listed) from the timeline's observations."""
     groups = redundant_groups(timeline)
@@ -92,6 +111,7 @@ def simulate_playback(timeline: Timeline, rendition: str | None = None) -> Playb
     if current is None or end is None or timeline.start is None:
         return Playback(False, None, 0.0, (), ())
     arrivals, durations, failures = _arrivals(timeline), _durations(timeline), _failures(timeline)
+    endlists = _endlists(timeline)
 
     first = next(iter(timeline.playlists(current)), None)
     if first is None or not first[1].segments:
@@ -113,6 +133,10 @@ def simulate_playback(timeline: Timeline, rendition: str | None = None) -> Playb
     clock = start_at  # when the segment at `position` begins to play
     played = 0.0
     while clock < end:
+        ended = endlists.get(current)
+        if ended is not None and ended[0] <= clock and position > ended[1]:
+            stalls.append(Stall(current, position, clock, end - clock, ended=True))
+            break
         arrival = arrivals.get(current, {}).get(position)
         if arrival is None or arrival > clock:
             # The player learns of trouble only from its own failed requests, made while it buffered
@@ -171,6 +195,17 @@ def viewer_never_stalls(
         return []
     return [
         Finding(
+            Code.VIEWER_STALLED,
+            Severity.ERROR,
+            timeline.wall_at(stall.start),
+            stall.rendition,
+            f"playback ended at EXT-X-ENDLIST after segment {stall.sequence - 1} and stayed ended for the last "
+            f"{stall.seconds:.1f} s of the watch: a player that sees ENDLIST stops for good (hls.js fires 'ended' "
+            "and never reloads the playlist), even if the stream later goes on",
+            evidence(sequence=stall.sequence, stall_s=f"{stall.seconds:.2f}", total_stall_s=f"{playback.stall_s:.2f}"),
+        )
+        if stall.ended
+        else Finding(
             Code.VIEWER_STALLED,
             Severity.ERROR,
             timeline.wall_at(stall.start),

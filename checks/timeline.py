@@ -138,13 +138,24 @@ class Observation:
 
 @dataclass(frozen=True)
 class FaultMark:
-    """A fault applied to the stack during the run, and when it was undone (None: not yet)."""
+    """A fault applied to the stack during the run: when its apply and its undo calls started and returned.
+
+    Both calls are stamped at start and at return, so neither is favoured: failover is measured from
+    the start of the apply call and fail-back from the start of the undo call (an AWS undo may spend
+    seconds in retries and in waiting for the encoder, and the stack may recover during that time).
+    """
 
     name: str
-    applied_wall: datetime
+    applied_wall: datetime  # the apply call started
     applied_monotonic: float
-    undone_wall: datetime | None = None
-    undone_monotonic: float | None = None
+    apply_returned_monotonic: float | None = None
+    undo_started_wall: datetime | None = None  # None: not undone (yet)
+    undo_started_monotonic: float | None = None
+    undo_returned_monotonic: float | None = None
+
+    @property
+    def undone(self) -> bool:
+        return self.undo_started_monotonic is not None
 
 
 @dataclass(frozen=True)

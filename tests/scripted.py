@@ -44,6 +44,7 @@ def media_playlist(
     length: float = L,
     target: int | None = None,
     with_pdt: bool = True,
+    pdt_only_first: bool = False,
     pdt_shift_s: float = 0.0,
     media_sequence_tag: bool = True,
     discontinuity_sequence: int | None = None,
@@ -62,7 +63,7 @@ def media_playlist(
     for n in range(first, first + count):
         if n in breaks:
             lines.append("#EXT-X-DISCONTINUITY")
-        if with_pdt:
+        if with_pdt and (not pdt_only_first or n == first):
             stamp = pdt(n, length) + timedelta(seconds=pdt_shift_s)
             lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{stamp.isoformat(timespec='milliseconds').replace('+00:00', 'Z')}")
         lines.append(f"#EXTINF:{(duration(n) if duration else length):.3f},")
@@ -194,7 +195,9 @@ class Script:
                 name,
                 T0 + timedelta(seconds=applied),
                 MONO0 + applied,
+                MONO0 + applied,
                 None if undone is None else T0 + timedelta(seconds=undone),
+                None if undone is None else MONO0 + undone,
                 None if undone is None else MONO0 + undone,
             )
         )

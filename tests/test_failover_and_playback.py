@@ -33,10 +33,59 @@ def test_failover_and_failback_times_are_measured_from_the_marks() -> None:
 
 def test_failback_waits_until_traffic_stays_on_the_primary() -> None:
     s = _failover_script(6.0, 11.0)
-    s.segment(12.5, R, newest_complete(12.5), origin="secondary")  # a straggler from the secondary's cache
+    last = newest_complete(12.2)  # a straggler from the secondary, still cached at the edge
+    s.playlist(12.2, R, media_playlist(last - 4, 5), origin="secondary")
     timeline = s.timeline()
     measure = measure_failover(timeline, timeline.faults[0], primary="primary", secondary="secondary")
-    assert measure.failback_s == pytest.approx(3.05)
+    assert measure.failback_s == pytest.approx(2.55)  # the primary's answer to the poll at 12.5 s
+    assert measure.failback is not None and measure.failback.last_s == pytest.approx(2.25)
+
+
+def test_failback_is_the_slowest_rendition_that_left_not_one_that_never_did() -> None:
+    """Pins the 0.02 s report: pipeline 1 never left the primary, so it must not answer for pipeline 0.
+
+    Hand-built after the pause scenario's chart: p0's playlists came back from the primary 0.8 s after
+    the undo began; p1's were on the primary throughout and answered 0.02 s after it.
+    """
+    s = Script()
+    s.multivariant(0.0)
+    s.watch(R, 0.0, 15.0, origin=lambda t: "secondary" if 6.0 <= t < 10.75 else "primary")
+    s.watch(ALT, 0.47, 15.0, origin="primary")  # p1's poll sent at 9.97 s is answered 0.02 s after the undo
+    s.fault("pause p0", 5.0, 10.0)
+    timeline = s.timeline()
+    pooled_first_primary = min(o.done for o in timeline.observations if o.done >= 10.0 + 1000.0 and o.origin == "primary")
+    assert pooled_first_primary - 1010.0 == pytest.approx(0.02)  # what the pooled measure used to report
+    measure = measure_failover(timeline, timeline.faults[0], primary="primary", secondary="secondary")
+    assert [m.rendition for m in measure.moved] == [R]
+    # p0's poll at 10.5 s still came from the secondary; the one at 11.0 s, answered at 11.05 s, from the primary.
+    assert measure.failback_s == pytest.approx(1.05)
+    assert measure.failback is not None and measure.failback.last_s == pytest.approx(0.55)
+    assert measure.failback.uncertainty_s == pytest.approx(0.5)
+    assert measure.slowest_failback is not None and measure.slowest_failback.rendition == R
+    assert measure.failover_s == pytest.approx(1.05)
+
+
+def test_no_failover_means_no_failback_figure() -> None:
+    """A stack without manifest expiry never leaves the primary: no fail-back time may be reported."""
+    s = Script()
+    s.multivariant(0.0)
+    s.watch(R, 0.0, 15.0, origin="primary")
+    s.fault("pause p0", 5.0, 10.0)
+    timeline = s.timeline()
+    measure = measure_failover(timeline, timeline.faults[0], primary="primary", secondary="secondary")
+    assert not measure.left_primary
+    assert measure.failover_s is None and measure.failback_s is None and not measure.back_on_primary
+
+
+def test_one_rendition_still_away_means_failback_missing() -> None:
+    s = Script()
+    s.multivariant(0.0)
+    s.watch(R, 0.0, 15.0, origin=lambda t: "secondary" if t >= 6.0 else "primary")
+    s.watch(ALT, 0.0, 15.0, origin=lambda t: "secondary" if 6.0 <= t < 11.0 else "primary")
+    s.fault("pause region", 5.0, 10.0)
+    timeline = s.timeline()
+    measure = measure_failover(timeline, timeline.faults[0], primary="primary", secondary="secondary")
+    assert len(measure.moved) == 2 and not measure.back_on_primary and measure.failback_s is None
 
 
 def test_healthy_playback_starts_three_target_durations_behind_and_never_stalls() -> None:

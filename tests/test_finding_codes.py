@@ -150,6 +150,7 @@ FIRES: dict[Code, Case] = {
     Code.SEGMENT_MALFORMED: _segment(b"<html>Access Denied</html>"),
     Code.MEDIA_SEQUENCE_MISSING: _one(_window(media_sequence_tag=False)),
     Code.MEDIA_SEQUENCE_DECREASED: lambda: _two_polls(_window(), _window(-6)),
+    Code.MEDIA_SEQUENCE_STEPPED_BACK: lambda: _two_polls(_window(), _window(-5), second_origin="secondary"),
     Code.SEGMENT_GAP: lambda: _two_polls(_window(), _window(3)),
     Code.SEGMENT_URI_CHANGED: lambda: _two_polls(_window(), _window(name=lambda n: f"other_{n}.ts")),
     Code.SEGMENT_DURATION_CHANGED: lambda: _two_polls(_window(), _window(duration=lambda n: 0.96)),
@@ -162,12 +163,14 @@ FIRES: dict[Code, Case] = {
     ),
     Code.TARGET_DURATION_CHANGED: lambda: _two_polls(_window(), _window(-3, target=2)),
     Code.ENDLIST_ON_LIVE: _one(_window(endlist=True)),
-    Code.PROGRAM_DATE_TIME_MISSING: _one(_window(with_pdt=False)),
+    # Only the first segment tagged: m3u8 extrapolates the rest, which must not count as tagged.
+    Code.PROGRAM_DATE_TIME_MISSING: _one(_window(pdt_only_first=True)),
     Code.PROGRAM_DATE_TIME_OFF_EPOCH: _one(_window(pdt_shift_s=0.5)),
     Code.LIVE_EDGE_OFF_EPOCH: _one(_window(-14)),
     Code.PTS_OFF_EPOCH: _segment(ts_packet_with_pts(((_edge()) * 90_000 + 45_000) % (1 << 33))),
     Code.ORIGINS_DISAGREE: _segments_across_origins(90_000),
     Code.PLAYLIST_STALE: _stale_for(2.0),
+    Code.PLAYLIST_TOO_SHORT: _one(media_playlist(_edge() - 1, 2)),
     Code.EXTINF_ABOVE_TARGET: _one(_window(duration=lambda n: 1.6)),
     Code.OUTAGE: _outage,
     Code.FAILOVER_MISSING: _stale_primary_after_fault,
@@ -184,6 +187,8 @@ QUIET: dict[Code, Case] = {
     Code.SEGMENT_MALFORMED: _segment(ts_packet_with_pts(_edge() * 90_000 % (1 << 33))),
     Code.MEDIA_SEQUENCE_MISSING: _one(_window()),
     Code.MEDIA_SEQUENCE_DECREASED: lambda: _two_polls(_window(), _window(-3)),
+    # The same one-segment step back without an origin switch is no skew: it is a decrease (an error).
+    Code.MEDIA_SEQUENCE_STEPPED_BACK: lambda: _two_polls(_window(), _window(-5), second_origin="primary"),
     Code.SEGMENT_GAP: lambda: _two_polls(_window(), _window(1)),
     Code.SEGMENT_URI_CHANGED: lambda: _two_polls(_window(), _window(-3)),
     Code.SEGMENT_DURATION_CHANGED: lambda: _two_polls(_window(), _window(-3, duration=lambda n: 1.0004)),
@@ -202,6 +207,7 @@ QUIET: dict[Code, Case] = {
     Code.PTS_OFF_EPOCH: _segment(ts_packet_with_pts(_edge() * 90_000 % (1 << 33))),
     Code.ORIGINS_DISAGREE: _segments_across_origins(0),
     Code.PLAYLIST_STALE: _stale_for(1.5),
+    Code.PLAYLIST_TOO_SHORT: _one(media_playlist(_edge() - 2, 3)),
     Code.EXTINF_ABOVE_TARGET: _one(_window(duration=lambda n: 1.4, target=1)),
     Code.OUTAGE: _healthy(),
     Code.FAILOVER_MISSING: _failover(6.0, 11.0),
@@ -237,6 +243,12 @@ def test_code_stays_quiet_on_near_miss(code: Code) -> None:
     timeline, settings = QUIET[code]()
     findings = run_checks(timeline, settings)
     assert code not in _codes(findings), [str(f) for f in findings if f.code is code]
+
+
+def test_media_sequence_tag_is_a_line_not_a_substring() -> None:
+    body = _window(media_sequence_tag=False).replace("seg_", "seg_x?tag=#EXT-X-MEDIA-SEQUENCE:7&n=", 1)
+    timeline, settings = _one(body)()
+    assert Code.MEDIA_SEQUENCE_MISSING in _codes(run_checks(timeline, settings))
 
 
 def test_healthy_two_rendition_watch_has_no_findings_at_all() -> None:
