@@ -126,7 +126,9 @@ def _failover(answers: list[Observation], fault: FaultMark, secondary: str) -> B
 def _failback(answers: list[Observation], fault: FaultMark, primary: str) -> Bracket | None:
     assert fault.undo_started_monotonic is not None
     start = fault.undo_started_monotonic
-    after = [o for o in answers if o.done >= start]
+    # Requests sent once the undo began: an answer to one sent earlier (say, held by a hung primary and
+    # then served by the secondary) tells what the fault did, not where the edge now sends a request.
+    after = [o for o in answers if o.monotonic >= start]
     last_elsewhere = max((i for i, o in enumerate(after) if o.origin != primary), default=None)
     settled = after if last_elsewhere is None else after[last_elsewhere + 1 :]
     if not settled:

@@ -140,3 +140,22 @@ def test_without_a_redundant_rendition_the_same_errors_stall() -> None:
     playback = simulate_playback(s.timeline())
     assert playback.renditions == (R,)
     assert playback.stall_s > 5.0
+
+
+def test_the_player_stops_for_good_at_endlist_even_if_the_stream_goes_on() -> None:
+    """hls.js marks a level VOD at EXT-X-ENDLIST, never reloads it and fires 'ended' (the channel-stop case)."""
+    s = Script()
+    s.multivariant(0.0)
+    s.watch(R, 0.0, 5.0)
+    last = newest_complete(5.0)
+    for i in range(4):  # the stopped channel's ENDLIST manifest, polled for 2 s
+        s.playlist(5.0 + 0.5 * i, R, media_playlist(last - 4, 5, endlist=True))
+    s.watch(R, 7.0, 15.0, origin="secondary")  # the edge fails over; the stream goes on elsewhere
+    timeline = s.timeline()
+    playback = simulate_playback(timeline)
+    assert playback.ended_at_endlist
+    ended = playback.stalls[-1]
+    assert ended.ended and ended.sequence == last + 1
+    assert timeline.end is not None and ended.start + ended.seconds == pytest.approx(timeline.end)
+    findings = viewer_never_stalls(timeline)
+    assert any("EXT-X-ENDLIST" in f.message for f in findings)

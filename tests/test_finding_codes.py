@@ -152,6 +152,7 @@ FIRES: dict[Code, Case] = {
     Code.MEDIA_SEQUENCE_DECREASED: lambda: _two_polls(_window(), _window(-6)),
     Code.MEDIA_SEQUENCE_STEPPED_BACK: lambda: _two_polls(_window(), _window(-5), second_origin="secondary"),
     Code.SEGMENT_GAP: lambda: _two_polls(_window(), _window(3)),
+    Code.SEGMENT_SKIPPED_AT_RESTART: lambda: _two_polls(_window(), media_playlist(_edge() + 2, 1)),
     Code.SEGMENT_URI_CHANGED: lambda: _two_polls(_window(), _window(name=lambda n: f"other_{n}.ts")),
     Code.SEGMENT_DURATION_CHANGED: lambda: _two_polls(_window(), _window(duration=lambda n: 0.96)),
     Code.DISCONTINUITY_SEQUENCE_DECREASED: lambda: _two_polls(
@@ -190,6 +191,8 @@ QUIET: dict[Code, Case] = {
     # The same one-segment step back without an origin switch is no skew: it is a decrease (an error).
     Code.MEDIA_SEQUENCE_STEPPED_BACK: lambda: _two_polls(_window(), _window(-5), second_origin="primary"),
     Code.SEGMENT_GAP: lambda: _two_polls(_window(), _window(1)),
+    # The same skip from the same origin is no restart seen through a switch: it stays a segment gap (an error).
+    Code.SEGMENT_SKIPPED_AT_RESTART: lambda: _two_polls(_window(), media_playlist(_edge() + 2, 1), second_origin="primary"),
     Code.SEGMENT_URI_CHANGED: lambda: _two_polls(_window(), _window(-3)),
     Code.SEGMENT_DURATION_CHANGED: lambda: _two_polls(_window(), _window(-3, duration=lambda n: 1.0004)),
     Code.DISCONTINUITY_SEQUENCE_DECREASED: lambda: _two_polls(

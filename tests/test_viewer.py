@@ -84,3 +84,33 @@ def test_fingerprint_attribution_matches_the_etag_to_one_origin() -> None:
     assert attribution.origin_of("u", {"ETag": '"b"'}, b"") == "west"
     assert attribution.origin_of("u", {"ETag": '"c"'}, b"") is None
     assert attribution.origin_of("u", {}, b"") is None
+
+
+def test_progress_can_read_what_each_rendition_serves_while_pollers_write_it() -> None:
+    """Drill._wait reads the latest origin per rendition while every poller thread inserts its own."""
+    import threading
+
+    from fixtures.attribution import HeaderAttribution
+    from fixtures.viewer import Viewer
+
+    viewer = Viewer("http://127.0.0.1:9/live/index.m3u8", HeaderAttribution("X-Drill-Origin"), segment_length_s=1.0)
+    stop = threading.Event()
+
+    def poller(offset: int) -> None:
+        n = 0
+        while not stop.is_set():
+            with viewer._lock:  # as _poll does
+                viewer._latest[f"r{offset}-{n % 5000}"] = ("east", n)
+            n += 1
+
+    writers = [threading.Thread(target=poller, args=(i,)) for i in range(3)]
+    for w in writers:
+        w.start()
+    try:
+        for _ in range(3000):
+            snapshot = viewer.latest_by_rendition()
+            sorted(snapshot.items())  # what the progress line does with it
+    finally:
+        stop.set()
+        for w in writers:
+            w.join()
