@@ -8,8 +8,8 @@ rendition that left the primary, with its bracket) next to the truth: what the e
 saw, asking the edge for every media playlist at 10 Hz, independent of the viewer's requests.
 
 Target: |figure - truth| within max(0.1 L, one poll interval), where a poll interval is the target
-duration (the longest a player waits between reloads of a changed playlist, RFC 8216 6.3.4). The
-bracket check is stricter: the truth must fall inside [last answer from the old origin, first from
+duration (the longest a player waits between reloads of a changed playlist, RFC 8216 6.3.4), plus
+the probe's period (0.1 s), the resolution the truth itself is known to. The bracket check is stricter: the truth must fall inside [last answer from the old origin, first from
 the new] widened by one probe period, or the viewer timed or attributed something wrongly.
 """
 
@@ -80,8 +80,9 @@ def main() -> int:
         print(f"no timeline artifacts in {reports}: the drill did not run\n{run.stdout[-2000:]}{run.stderr[-2000:]}", file=sys.stderr)
         return 2
     length = args.segment_length
-    target = max(0.1 * length, math.ceil(length))
-    print(f"\nL = {length:g} s; target |figure - truth| <= {target:.2f} s (max of 0.1 L and one poll interval)\n")
+    target = max(0.1 * length, math.ceil(length)) + PROBE_PERIOD_S
+    print(f"\nL = {length:g} s; target |figure - truth| <= {target:.2f} s (max of 0.1 L and one poll interval, "
+          "plus the probe period)\n")
     header = f"{'scenario':46} {'failover':>8} {'truth':>6} {'error':>6} {'fail-back':>9} {'truth':>6} {'error':>6}  slowest rendition"
     print(header)
     print("-" * len(header))

@@ -4,6 +4,7 @@ read-only; bad settings are refused by name."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from fixtures.emulator import Misconfiguration
 from tests.conftest import MakeStack
 from tests.drill_runner import run_drill
 
-CHAOS_PROPERTIES = {"time_to_failover_s", "time_to_failback_s", "stall_count", "stall_s", "max_staleness_s", "requests", "errors"}
+CHAOS_PROPERTIES = {"time_to_failover_s", "failover_uncertainty_s", "failover_rendition", "time_to_failback_s",
+                    "failback_uncertainty_s", "failback_rendition", "edge_truth_failover_s", "edge_truth_failback_s",
+                    "stall_count", "stall_s", "max_staleness_s", "requests", "errors"}
 PAUSE = "test_pipeline_0_paused_in_primary_region"
 CHAOS = [
     PAUSE,
@@ -57,13 +60,23 @@ MATRIX: dict[Misconfiguration, list[tuple[str, list[str]]]] = {
 }
 
 
-def test_the_whole_drill_passes_on_the_correct_stack_with_junit_properties(tmp_path: Path) -> None:
-    run = run_drill([], tmp_path)
+@pytest.mark.parametrize("length", [1.0, 2.0], ids=["L=1 scaled knobs", "L=2 AWS whole-second knobs"])
+def test_the_whole_drill_passes_on_the_correct_stack_and_agrees_with_the_edge(length: float, tmp_path: Path) -> None:
+    """Every scenario passes with write skew on; each chaos scenario's fail-back figure is within
+    max(0.1 L, one poll interval) of the edge's own record (its 10 Hz probe, not the viewer's requests),
+    plus the probe's period, the resolution that record has."""
+    run = run_drill(["--segment-length", f"{length:g}"], tmp_path, timeout_s=900)
     failed = {name: case.message[:600] for name, case in run.cases.items() if case.outcome != "passed"}
     assert run.returncode == 0 and not failed, f"{failed}\n{run.output[-3000:]}"
+    target = max(0.1 * length, math.ceil(length)) + 0.1
     for name in CHAOS:
-        missing = CHAOS_PROPERTIES - set(run.cases[name].properties)
+        properties = run.cases[name].properties
+        missing = CHAOS_PROPERTIES - set(properties)
         assert not missing, f"{name} lacks JUnit properties {missing}"
+        measured, truth = properties["time_to_failback_s"], properties["edge_truth_failback_s"]
+        assert measured and truth, f"{name}: fail-back {measured!r}, edge truth {truth!r}"
+        assert abs(float(measured) - float(truth)) <= target, f"{name}: fail-back {measured} s, edge truth {truth} s"
+        assert properties["failback_rendition"].startswith("p0/") or name != PAUSE, properties["failback_rendition"]
     timelines = sorted(p.name for p in (tmp_path / "timelines").glob("*.json"))
     assert len(timelines) == len(CHAOS) + 3 and (tmp_path / "drill-report.html").exists(), timelines  # + viewer, watch, stop
 
