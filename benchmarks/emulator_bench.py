@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import sys
 
-from fixtures.emulator import EmulatedStack, StackConfig
+from fixtures.emulator import EmulatedStack, StackConfig, WriteSkew
 from fixtures.emulator.encoder import segment_name
 
 LOAD = r"""
@@ -56,7 +56,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
-    with EmulatedStack(StackConfig.local(1.0)) as stack:
+    # No designed write skew: this measures how precisely the emulator keeps its own schedule under load.
+    with EmulatedStack(StackConfig.local(1.0, write_skew=WriteSkew.none())) as stack:
         assert stack.edge is not None
         encoder = stack.encoders[(stack.primary, 0)]
         sequences = list(encoder.window["180p"])
