@@ -6,7 +6,7 @@ import time
 
 from fixtures.emulator import Misconfiguration, OriginKind
 from tests.conftest import MakeStack
-from tests.emulator_client import origin_get, playlist, wait_for
+from tests.emulator_client import edge_get, origin_get, playlist, wait_for
 
 R = "live/p0/180p.m3u8"
 
@@ -90,3 +90,25 @@ def test_expire_manifests_removes_them_until_restored(make_stack: MakeStack) -> 
     assert origin_get(stack, stack.primary, "live/index.m3u8").status_code == 200  # static index untouched
     stack.restore_manifests(stack.primary)
     assert wait_for(lambda: origin_get(stack, stack.primary, R).status_code == 200, 3, "manifests after restore")
+
+
+def test_a_hung_origin_frees_each_request_once_the_caller_gives_up(make_stack: MakeStack) -> None:
+    """A hang never answers, but holds no thread after the edge has timed out and closed its connection."""
+    import threading
+
+    from fixtures.emulator import BreakMode
+
+    stack = make_stack(0.5)
+    stack.break_origin(stack.primary, BreakMode.HANG)
+    try:
+        for _ in range(8):  # each one waits out the read timeout, then the edge asks the secondary
+            assert edge_get(stack, "live/p0/180p.m3u8").status_code == 200
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            held = [t for t in threading.enumerate() if "process_request" in t.name and t.is_alive()]
+            if len(held) <= 2:
+                break
+            time.sleep(0.05)
+        assert len(held) <= 2, f"{len(held)} origin threads still held by requests their callers abandoned"
+    finally:
+        stack.heal_origin(stack.primary)
