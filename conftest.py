@@ -11,6 +11,7 @@ from fixtures import redaction
 from fixtures.drill import Drill, ScenarioResult
 from fixtures.emulator import EmulatedStack, StackConfig
 from fixtures.faults import FaultInjector, install_sigterm_handler
+from fixtures.player.hlsjs import HlsJsPlayer
 from fixtures.reporting import html as html_report
 from fixtures.reporting.artifact import ScenarioRecord, to_document, write_artifact
 from fixtures.reporting.summary import render
@@ -81,6 +82,25 @@ def stack(drill_settings: DrillSettings) -> Iterator[Stack]:
         chosen.close()
 
 
+@pytest.fixture(scope="session")
+def player(drill_settings: DrillSettings) -> Iterator[HlsJsPlayer | None]:
+    """hls.js in one headless Chromium for the session (--player hlsjs), or None."""
+    if drill_settings.player != "hlsjs":
+        yield None
+        return
+    from fixtures.player.hlsjs import HlsJsPlayer, PlayerUnavailable
+
+    try:
+        chosen = HlsJsPlayer()
+        chosen.start()
+    except PlayerUnavailable as exc:
+        pytest.exit(str(exc), returncode=4)
+    try:
+        yield chosen
+    finally:
+        chosen.close()
+
+
 @pytest.fixture
 def faults() -> Iterator[FaultInjector]:
     """Every fault a test applies is undone at teardown: pass, failure, error, Ctrl-C or SIGTERM."""
@@ -95,7 +115,7 @@ RECORDS = pytest.StashKey[dict[str, ScenarioRecord]]()
 
 
 @pytest.fixture
-def drill(stack: Stack, faults: FaultInjector, request: pytest.FixtureRequest, record_property) -> Drill:  # type: ignore[no-untyped-def]
+def drill(stack: Stack, faults: FaultInjector, player: HlsJsPlayer | None, request: pytest.FixtureRequest, record_property) -> Drill:  # type: ignore[no-untyped-def]
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
 
     def progress(line: str) -> None:
@@ -105,7 +125,7 @@ def drill(stack: Stack, faults: FaultInjector, request: pytest.FixtureRequest, r
     def keep(result: ScenarioResult) -> None:
         request.config.stash.setdefault(RECORDS, {})[request.node.nodeid] = ScenarioRecord(request.node.nodeid, result)
 
-    return Drill(stack, faults, progress, record_property, keep)
+    return Drill(stack, faults, progress, record_property, keep, player=player)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -16,6 +16,7 @@ from checks.failover import failover_and_failback
 from checks.findings import Code, Finding, Severity
 from checks.freshness import DEFAULT_STALE_FACTOR, extinf_within_target, live_playlists_long_enough, playlists_stay_fresh
 from checks.playback import viewer_never_stalls
+from checks.player import model_agrees_with_player, real_player_never_stalls
 from checks.timeline import Timeline
 
 __all__ = ["CheckSettings", "Code", "Finding", "Severity", "Timeline", "run_checks"]
@@ -61,4 +62,6 @@ def run_checks(timeline: Timeline, settings: CheckSettings = CheckSettings()) ->
             failback_budget_s=settings.failback_budget_s,
         )
     findings += viewer_never_stalls(timeline, allowance_s=settings.stall_allowance_s)
+    findings += real_player_never_stalls(timeline, allowance_s=settings.stall_allowance_s)
+    findings += model_agrees_with_player(timeline, allowance_s=settings.stall_allowance_s)
     return findings

@@ -50,6 +50,10 @@ class Code(StrEnum):
     # viewer impact
     VIEWER_STALLED = "viewer-stalled"
     VIEWER_NEVER_STARTED = "viewer-never-started"
+    # a real player beside the viewer (--player hlsjs)
+    PLAYER_STALLED = "player-stalled"
+    PLAYER_NEVER_STARTED = "player-never-started"
+    PLAYER_MODEL_DISAGREE = "player-model-disagree"
 
 
 @dataclass(frozen=True)

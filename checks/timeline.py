@@ -158,12 +158,48 @@ class FaultMark:
         return self.undo_started_monotonic is not None
 
 
+class PlayerEventKind(StrEnum):
+    """What a real player (hls.js in Chromium) reported, by the names the drill records them under."""
+
+    LOAD = "load"
+    MANIFEST_PARSED = "manifest_parsed"
+    PLAYING = "playing"
+    WAITING = "waiting"
+    STALL_START = "stall_start"  # the video element waited after playback had begun
+    STALL_END = "stall_end"  # ... and played again
+    LEVEL_SWITCHED = "level_switched"
+    LEVEL_LOADED = "level_loaded"
+    FRAG_LOADED = "frag_loaded"
+    BUFFER_EOS = "buffer_eos"
+    ERROR = "error"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class PlayerEvent:
+    """One event of a real player beside the viewer, on the same monotonic clock as the observations."""
+
+    player: str  # e.g. "hls.js 1.7.4"
+    kind: PlayerEventKind
+    wall_time: datetime  # aware UTC
+    monotonic: float
+    level: int | None = None
+    sequence: int | None = None  # a fragment's media sequence number
+    url: str | None = None
+    fatal: bool | None = None
+    details: str | None = None  # an error's type and details, e.g. "networkError/levelLoadError"
+    code: int | None = None  # an error's HTTP status (0: no response, e.g. refused by CORS)
+    live: bool | None = None  # a loaded level: still live (False once EXT-X-ENDLIST was seen)
+
+
 @dataclass(frozen=True)
 class Timeline:
-    """Every observation of one run, in the order the requests were sent, plus the fault marks."""
+    """Every observation of one run, in the order the requests were sent, plus the fault marks and the
+    events of a real player that watched beside the viewer (empty when none did)."""
 
     observations: tuple[Observation, ...]
     faults: tuple[FaultMark, ...] = ()
+    player_events: tuple[PlayerEvent, ...] = ()
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.observations, key=lambda o: o.monotonic))

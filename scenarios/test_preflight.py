@@ -14,7 +14,15 @@ from checks.hls_parse import PlaylistUnreadable, parse_media_playlist, parse_mul
 from checks.timeline import Observation, ResourceKind, Timeline
 from fixtures.drill import Drill, Phases
 from fixtures.stacks.base import Stack
-from fixtures.verdict import AVAILABILITY, CONTINUITY, EPOCH_LOCK, FRESHNESS, assert_no_findings
+from fixtures.verdict import (
+    AVAILABILITY,
+    CONTINUITY,
+    EPOCH_LOCK,
+    FRESHNESS,
+    assert_no_findings,
+    assert_stalls_within_allowance,
+    judge,
+)
 
 pytestmark = pytest.mark.preflight
 
@@ -22,11 +30,15 @@ pytestmark = pytest.mark.preflight
 def test_viewer_sees_a_healthy_live_stream(drill: Drill) -> None:
     """Steady state: a viewer polling the playback URL for a few segments sees a live, continuous, epoch-locked stream.
     Fault: none (read-only).
-    Expect: no continuity, epoch-lock, freshness or availability finding, and no stall.
+    Expect: no continuity, epoch-lock, freshness or availability finding, and no stall (of the model player,
+    nor of a real one where --player runs one).
     """
     result = drill.run("preflight: viewer", phases=Phases(steady=4))
-    assert_no_findings(result, CONTINUITY | EPOCH_LOCK | FRESHNESS | AVAILABILITY, "the stream is not healthy")
-    assert result.playback.started and not result.playback.stalls, f"viewer stalled: {result.playback.stalls}"
+    judge(
+        result,
+        lambda r: assert_no_findings(r, CONTINUITY | EPOCH_LOCK | FRESHNESS | AVAILABILITY, "the stream is not healthy"),
+        assert_stalls_within_allowance,
+    )
 
 
 def test_both_regions_serve_the_same_epoch_locked_numbering(stack: Stack) -> None:

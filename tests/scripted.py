@@ -11,6 +11,8 @@ from checks.epoch_lock import expected_pts
 from checks.hls_parse import PlaylistUnreadable, parse_media_playlist, parse_multivariant
 from checks.mpegts import SegmentUnreadable, first_pts
 from checks.timeline import (
+    PlayerEvent,
+    PlayerEventKind,
     FaultMark,
     MediaPlaylist,
     MultivariantPlaylist,
@@ -103,6 +105,13 @@ class Script:
     def __init__(self) -> None:
         self.observations: list[Observation] = []
         self.faults: list[FaultMark] = []
+        self.player_events: list[PlayerEvent] = []
+
+    def player(self, t: float, kind: str, **fields: object) -> None:
+        """One event of a real player (hls.js) ``t`` seconds into the script."""
+        self.player_events.append(
+            PlayerEvent("hls.js test", PlayerEventKind(kind), T0 + timedelta(seconds=t), MONO0 + t, **fields)  # type: ignore[arg-type]
+        )
 
     def _record(self, t: float, url: str, kind: ResourceKind, rendition: str | None, **fields: object) -> Observation:
         status = fields.pop("status", 200)
@@ -229,4 +238,4 @@ class Script:
             t = round(t + poll, 6)
 
     def timeline(self) -> Timeline:
-        return Timeline(tuple(self.observations), tuple(self.faults))
+        return Timeline(tuple(self.observations), tuple(self.faults), tuple(self.player_events))

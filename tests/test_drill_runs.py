@@ -53,6 +53,9 @@ MATRIX: dict[Misconfiguration, list[tuple[str, list[str]]]] = {
         ("test_pipeline_0_lost_in_both_regions", ["fail-back", "error caching"]),
         (CONFIG, ["error caching for 404 is too long"]),
     ],
+    Misconfiguration.NO_CORS_HEADERS: [
+        ("test_edge_answers_with_cors_headers", ["no Access-Control-Allow-Origin", "hls.js"]),
+    ],
     Misconfiguration.SLOW_ORIGIN_TIMEOUTS: [
         ("test_primary_origin_broken[hang]", ["failover", "longer than a segment"]),
         (CONFIG, ["let a dead primary hold a request for up to 6 s"]),

@@ -136,6 +136,36 @@ def _segments_across_origins(secondary_pts_shift: int) -> Case:
     return build
 
 
+def _played(*, stall: tuple[float, float] | None = None, started: bool = True, fatal_code: int | None = None,
+            model_frozen: bool = False) -> Case:
+    """A healthy watch with hls.js beside it; optionally the player stalls, never starts, or the model freezes."""
+
+    def build() -> tuple[Timeline, CheckSettings]:
+        s = Script()
+        s.multivariant(0.0)
+        if model_frozen:
+            s.watch(R, 0.0, 5.0)
+            frozen = media_playlist(_edge(5.0) - 4, 5)
+            for i in range(10):
+                s.playlist(5.0 + 0.5 * i, R, frozen)
+            s.watch(R, 10.0, 14.0)
+        else:
+            s.watch(R, 0.0, 14.0)
+        s.player(0.2, "load")
+        if fatal_code is not None:
+            s.player(0.4, "error", fatal=True, details="networkError/manifestLoadError", code=fatal_code, url="https://edge.test/live/index.m3u8")
+        if started:
+            s.player(1.0, "playing")
+            if stall is not None:
+                s.player(stall[0], "stall_start")
+                s.player(stall[1], "stall_end")
+        for t in range(2, 14):
+            s.player(float(t), "frag_loaded", level=0, sequence=_edge(float(t)))
+        return s.timeline(), SETTINGS
+
+    return build
+
+
 def _outage() -> tuple[Timeline, CheckSettings]:
     s = Script()
     s.playlist(0.0, R, _window())
@@ -180,6 +210,9 @@ FIRES: dict[Code, Case] = {
     Code.FAILBACK_SLOW: _failover(6.0, 13.0, failback_budget_s=1.0),
     Code.VIEWER_STALLED: _frozen_then_resumed,
     Code.VIEWER_NEVER_STARTED: _all_errors,
+    Code.PLAYER_STALLED: _played(stall=(6.0, 7.5)),
+    Code.PLAYER_NEVER_STARTED: _played(started=False, fatal_code=0),
+    Code.PLAYER_MODEL_DISAGREE: _played(model_frozen=True),  # the model stalls; hls.js played on
 }
 
 
@@ -219,6 +252,9 @@ QUIET: dict[Code, Case] = {
     Code.FAILBACK_SLOW: _failover(6.0, 11.0, failback_budget_s=2.0),
     Code.VIEWER_STALLED: _healthy(),
     Code.VIEWER_NEVER_STARTED: _healthy(),
+    Code.PLAYER_STALLED: _played(),
+    Code.PLAYER_NEVER_STARTED: _played(),
+    Code.PLAYER_MODEL_DISAGREE: _played(stall=(6.0, 12.0), model_frozen=True),  # both stalled: they agree
 }
 
 
@@ -246,6 +282,34 @@ def test_code_stays_quiet_on_near_miss(code: Code) -> None:
     timeline, settings = QUIET[code]()
     findings = run_checks(timeline, settings)
     assert code not in _codes(findings), [str(f) for f in findings if f.code is code]
+
+
+def test_a_wait_under_a_tenth_of_a_second_is_a_hiccup_not_a_stall() -> None:
+    from checks.player import player_run
+
+    timeline, settings = _played(stall=(6.0, 6.05))()
+    run = player_run(timeline)
+    assert run is not None and run.stalls == () and len(run.hiccups) == 1
+    assert Code.PLAYER_STALLED not in _codes(run_checks(timeline, settings))
+
+
+def test_a_player_refused_by_cors_says_so() -> None:
+    timeline, settings = _played(started=False, fatal_code=0)()
+    found = [f for f in run_checks(timeline, settings) if f.code is Code.PLAYER_NEVER_STARTED]
+    assert "refused the cross-origin request" in found[0].message and "Access-Control-Allow-Origin" in found[0].message
+
+
+def test_a_player_that_reached_endlist_stays_stalled_to_the_end() -> None:
+    from checks.player import player_run
+
+    s = Script()
+    s.multivariant(0.0)
+    s.watch(R, 0.0, 10.0)
+    s.player(1.0, "playing")
+    s.player(6.0, "ended")
+    run = player_run(s.timeline())
+    assert run is not None and run.ended and run.stalls[-1].cause == "ended at EXT-X-ENDLIST"
+    assert run.stalls[-1].seconds == pytest.approx(10.0 - 0.5 + 0.05 - 6.0, abs=0.01)  # to the last answer
 
 
 def test_media_sequence_tag_is_a_line_not_a_substring() -> None:
