@@ -17,7 +17,6 @@ from checks.findings import Code, Finding, Severity, evidence
 from checks.playback import simulate_playback
 from checks.timeline import PlayerEvent, PlayerEventKind, Timeline
 
-
 HICCUP_S = 0.1
 
 

@@ -11,12 +11,12 @@ from checks.epoch_lock import expected_pts
 from checks.hls_parse import PlaylistUnreadable, parse_media_playlist, parse_multivariant
 from checks.mpegts import SegmentUnreadable, first_pts
 from checks.timeline import (
-    PlayerEvent,
-    PlayerEventKind,
     FaultMark,
     MediaPlaylist,
     MultivariantPlaylist,
     Observation,
+    PlayerEvent,
+    PlayerEventKind,
     ResourceKind,
     ResponseHeaders,
     SegmentBody,
