@@ -45,3 +45,45 @@ def test_standalone_command_rejects_a_bad_segment_length_by_name() -> None:
 def test_session_fixture_stack_answers(emulated_stack: EmulatedStack) -> None:
     assert requests.get(emulated_stack.playback_url, timeout=5).status_code == 200
     assert emulated_stack.playback_url.startswith("http://127.0.0.1:")
+
+
+def test_a_burst_of_connects_never_waits_on_a_full_listen_backlog() -> None:
+    """Connects land in the kernel's queue even while the accept loop waits for the GIL (a backlog of 5
+    dropped SYNs and tripped the edge's sub-second connect timeout: a failover no real origin causes)."""
+    import socket
+    import threading
+
+    from fixtures.emulator.http_server import LoopbackServer, QuietHandler
+
+    server = LoopbackServer(QuietHandler, "burst")
+    server.start()
+    stop = threading.Event()
+
+    def hold_the_gil() -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    burners = [threading.Thread(target=hold_the_gil) for _ in range(6)]
+    for burner in burners:
+        burner.start()
+    failures: list[str] = []
+
+    def connect() -> None:
+        try:
+            socket.create_connection(("127.0.0.1", server.port), timeout=0.25).close()
+        except OSError as exc:
+            failures.append(str(exc))
+
+    try:
+        for _ in range(5):
+            burst = [threading.Thread(target=connect) for _ in range(60)]
+            for thread in burst:
+                thread.start()
+            for thread in burst:
+                thread.join()
+    finally:
+        stop.set()
+        for burner in burners:
+            burner.join()
+        server.stop()
+    assert not failures, f"{len(failures)} of 300 connects timed out: {failures[:3]}"
