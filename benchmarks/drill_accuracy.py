@@ -1,6 +1,6 @@
 """Benchmark (not a test): the drill's failover and fail-back figures against the emulated edge's own record.
 
-    .venv/bin/python -m benchmarks.drill_accuracy [--segment-length L] [--reports-dir DIR] [-- pytest args]
+    ./drill benchmark accuracy [--segment-length L] [--reports-dir DIR] [-- pytest args]
 
 Runs every scenario of the drill on the local stack (a subprocess, exactly as ``./drill`` does), then
 reads each scenario's timeline artifact and prints, per scenario, the viewer's figure (the slowest
@@ -69,7 +69,7 @@ def main() -> int:
     parser.add_argument("--reports-dir", type=Path, default=None, help="keep the run's reports here (default: a temp dir)")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments, after --")
     args = parser.parse_args()
-    reports = args.reports_dir or Path(tempfile.mkdtemp(prefix="drill-accuracy-"))
+    reports = (args.reports_dir or Path(tempfile.mkdtemp(prefix="drill-accuracy-"))).resolve()  # the run starts elsewhere
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--segment-length={args.segment_length}",
                f"--reports-dir={reports}", *args.pytest_args]
     print(f"running: {' '.join(command)}", flush=True)

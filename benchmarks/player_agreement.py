@@ -1,6 +1,6 @@
 """Benchmark (not a test): the model player's stall verdict beside hls.js's, per scenario and misconfiguration.
 
-    .venv/bin/python -m benchmarks.player_agreement [--switch NAME ...] [--reports-dir DIR]
+    ./drill benchmark player [--switch NAME ...] [--reports-dir DIR] [-- pytest args]
 
 Runs the whole local drill with ``--player hlsjs`` on the correct stack and once per misconfiguration
 switch (subprocesses, as ``./drill`` runs), then prints, for every scenario, whether the model player
@@ -47,8 +47,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.player_agreement", description=__doc__.split("\n\n")[0])
     parser.add_argument("--switch", action="append", choices=SWITCHES, help="only these (repeatable; default: all)")
     parser.add_argument("--reports-dir", type=Path, default=None)
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments for every run, after --")
     args = parser.parse_args()
-    base = args.reports_dir or Path(tempfile.mkdtemp(prefix="player-agreement-"))
+    base = (args.reports_dir or Path(tempfile.mkdtemp(prefix="player-agreement-"))).resolve()  # the runs start elsewhere
     print(f"{'switch':32} {'scenario':46} {'model player':22} {'hls.js':30} agree")
     disagreements = 0
     for switch in args.switch or SWITCHES:
@@ -57,6 +58,7 @@ def main() -> int:
                    f"--reports-dir={reports}", f"--junitxml={reports / 'junit.xml'}"]
         if switch != "none":
             command += ["--misconfigure", switch]
+        command += args.pytest_args
         subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         for path in sorted((reports / "timelines").glob("*.json")):
             document = json.loads(path.read_text())

@@ -1,0 +1,187 @@
+"""Every command the README prints runs as printed from a directory outside the checkout.
+
+Each command is taken from the README's ``sh`` blocks, its leading ``./drill`` replaced by the
+absolute path of the checkout's ``drill``, and run with the working directory set to a temporary
+directory elsewhere, so relative paths (``event.yaml``) are the user's. Offline stand-ins replace
+what needs the outside world: moto on loopback for AWS (the stack file is written where the command
+expects it), the emulator's URL for a public playback URL. Commands that run the whole drill are
+narrowed with ``-k`` to one scenario: what is proven here is that they start, parse and run from
+elsewhere; the whole drill has tests of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fixtures.emulator import EmulatedStack, StackConfig
+from fixtures.player.hlsjs import missing_piece
+from tests.moto_world import FAKE_ENV, PRIMARY, Mirror, build_world, moto_server, reset_schedules
+
+ROOT = Path(__file__).resolve().parent.parent
+NARROW = ["-k", "viewer_sees"]
+
+
+def readme_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", readme, re.DOTALL):
+        for line in block.splitlines():
+            command = re.sub(r"\s+#.*$", "", line).strip()
+            if command:
+                commands.append(command)
+    return commands
+
+
+COMMANDS = readme_commands()
+
+
+def test_the_readme_commands_are_the_ones_this_file_knows() -> None:
+    """A new README command needs a way to run here; this fails until it has one."""
+    unknown = [c for c in COMMANDS if _plan(c) is None]
+    assert not unknown, f"README commands this test does not know how to run offline: {unknown}"
+
+
+def _plan(command: str) -> tuple[list[str], str] | None:
+    """(extra arguments that narrow or stand in, what kind of stand-in it needs), or None when unknown."""
+    words = shlex.split(command)
+    if words[0] != "./drill":
+        return None
+    rest = words[1:]
+    if rest == ["selftest"]:
+        return [], "self"  # this very suite
+    if rest[:1] == ["emulator"]:
+        return [], "foreground"
+    if rest[:2] == ["benchmark", "emulator"]:
+        return [], "plain"
+    if rest[:2] == ["benchmark", "accuracy"]:
+        return ["--", *NARROW], "plain"
+    if rest[:2] == ["benchmark", "player"]:
+        return ["--switch", "none", "--", *NARROW], "player"
+    if "--stack-file" in rest:
+        return (["-k", "origin_broken and error"] if "--allow-chaos" in rest else []), "aws"
+    if "--playback-url" in rest:
+        return [], "url"
+    if "--player" in rest:
+        return NARROW, "player"
+    if rest == []:
+        return NARROW, "plain"
+    return None
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[EmulatedStack]:
+    stack = EmulatedStack(StackConfig.local(1.0))
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def _run(words: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(words, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout_s, check=False)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_command_runs_as_printed_from_outside_the_checkout(
+    command: str, emulator: EmulatedStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = _plan(command)
+    assert plan is not None
+    extra, kind = plan
+    if kind == "self":
+        pytest.skip("./drill selftest is this very suite")
+    if kind == "player" and missing_piece() is not None:
+        pytest.skip(f"real player unavailable here: {missing_piece()}")
+    words = shlex.split(command)
+    words[0] = str(ROOT / "drill")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    env = {**os.environ}
+    if kind == "url":
+        url_at = words.index("--playback-url") + 1
+        words[url_at] = emulator.playback_url  # stand-in for the public URL
+        words[words.index("--segment-length") + 1] = "1"
+        words += ["--watch-segments", "4"]
+    if kind == "foreground":
+        _run_in_foreground(words, outside, env)
+        return
+    if kind == "aws":
+        with moto_server() as endpoint:
+            env |= {**FAKE_ENV, "AWS_ENDPOINT_URL": endpoint}
+            env.pop("AWS_PROFILE", None)
+            for name, value in env.items():
+                monkeypatch.setenv(name, value)
+            reset_schedules()
+            (tmp_path / "world").mkdir()
+            world = build_world(tmp_path / "world", emulator.playback_url)
+            policy_before = world.bucket_policy(PRIMARY)
+            (outside / "event.yaml").write_text(world.stack_file.read_text())  # where the command expects it
+            if "--allow-chaos" in words:
+                _allow_chaos(outside / "event.yaml")
+            with Mirror(emulator):
+                result = _run(words + extra, outside, env)
+            if "--allow-chaos" in words:
+                # Offline, the fault lands in moto while the stream comes from the emulator, so the edge never
+                # fails over: what counts here is that the chaos ran from elsewhere and was undone exactly.
+                output = result.stdout + result.stderr
+                assert result.returncode == 1 and "deny s3:GetObject on bucket" in output, output[-3000:]
+                assert "edge never failed over" in output and "Traceback" not in output, output[-3000:]
+                assert world.bucket_policy(PRIMARY) == policy_before, "the bucket policy was not restored"
+                return
+    else:
+        result = _run(words + extra, outside, env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{command!r} from {outside} exited {result.returncode}:\n{output[-3000:]}"
+    assert "Traceback" not in output, output[-3000:]
+
+
+def _allow_chaos(path: Path) -> None:
+    import yaml
+
+    document = yaml.safe_load(path.read_text())
+    document["chaos"] = {"allowed": True}
+    path.write_text(yaml.safe_dump(document))
+
+
+def _run_in_foreground(words: list[str], cwd: Path, env: dict[str, str]) -> None:
+    """A server command: it must print its playback URL, then stop cleanly on SIGTERM."""
+    process = subprocess.Popen(words, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("playback URL:"):
+                break
+        assert any(line.startswith("playback URL: http://127.0.0.1:") for line in lines), "".join(lines)
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=30)
+        assert process.returncode == 0 and "Traceback" not in rest, rest
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+@pytest.mark.parametrize("form", ["--opt value, absolute", "--opt=value, relative"])
+def test_option_values_work_in_both_forms_and_both_kinds_of_path(form: str, emulator: EmulatedStack, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    reports = outside / "my-reports"
+    if form.startswith("--opt value"):
+        args = ["--stack", "url", "--playback-url", emulator.playback_url, "--segment-length", "1", "--reports-dir", str(reports)]
+    else:
+        args = ["--stack=url", f"--playback-url={emulator.playback_url}", "--segment-length=1", "--reports-dir=my-reports"]
+    result = _run([str(ROOT / "drill"), *args, "-m", "watch", "--watch-segments", "3"], outside, {**os.environ})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert (reports / "junit.xml").exists() and (reports / "timelines").is_dir(), sorted(outside.rglob("*"))
