@@ -36,6 +36,11 @@ class ChannelFacts:
     segment_lengths_s: tuple[float, ...]
     destination_paths: tuple[str, ...]  # the path part of each pipeline's HLS destination, bucket/container stripped
     paused_pipelines: tuple[int, ...] | None  # from the schedule's latest pause action; None when unknown
+    channel_class: str | None = None  # STANDARD (two pipelines) or SINGLE_PIPELINE
+    pipelines_running: int | None = None  # PipelinesRunningCount
+    pipelines_expected: int = 2  # how many pipelines the stack file names
+    custom_epoch: str | None = None  # EpochLockingSettings.CustomEpoch; None: the Unix epoch
+    name_modifiers: tuple[str, ...] = ()  # every HLS output's NameModifier, in output order
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,16 @@ def channel_problems(facts: StackFacts) -> list[ConfigProblem]:
                     who, "HlsGroupSettings.SegmentLength", f"is {length:g} s but the stack file says {facts.segment_length_s:g} s",
                     "make them agree; every budget is counted in segment lengths",
                 ))
+        if ch.pipelines_expected > 1 and ch.channel_class is not None and ch.channel_class != "STANDARD":
+            problems.append(ConfigProblem(
+                who, "ChannelClass", f"is {ch.channel_class} but the stack file names {ch.pipelines_expected} pipelines",
+                "use a STANDARD channel: a single-pipeline channel has no second pipeline to fail over to",
+            ))
+        elif ch.state == "RUNNING" and ch.pipelines_running is not None and ch.pipelines_running < ch.pipelines_expected:
+            problems.append(ConfigProblem(
+                who, "PipelinesRunningCount", f"is {ch.pipelines_running}, not the {ch.pipelines_expected} the stack file names",
+                "find out why a pipeline is down before any drill (the channel's alerts say)",
+            ))
         if ch.paused_pipelines:
             problems.append(ConfigProblem(
                 who, "schedule", f"keeps pipeline(s) {', '.join(map(str, ch.paused_pipelines))} paused",
@@ -146,6 +161,19 @@ def channel_problems(facts: StackFacts) -> list[ConfigProblem]:
         problems.append(ConfigProblem(
             "MediaLive channels", "HlsGroupSettings.SegmentLength", f"differs between regions: {lengths}",
             "use one segment length everywhere; epoch locking numbers segments by it",
+        ))
+    modifiers = {ch.region: ch.name_modifiers for ch in facts.channels}
+    if len({tuple(sorted(m)) for m in modifiers.values()}) > 1:
+        problems.append(ConfigProblem(
+            "MediaLive channels", "HlsOutputSettings.NameModifier", f"differ between regions: {modifiers}",
+            "use the same name modifiers in both regions, so the same sequence number names the same URI (RFC 8216 6.3.4)",
+        ))
+    epochs = {ch.region: ch.custom_epoch for ch in facts.channels}
+    if len(set(epochs.values())) > 1:
+        problems.append(ConfigProblem(
+            "MediaLive channels", "EpochLockingSettings.CustomEpoch",
+            "differs between regions: " + ", ".join(f"{region}: {epoch or 'unset (the Unix epoch)'}" for region, epoch in epochs.items()),
+            "set the same CustomEpoch in both regions, or none: segment numbers count from it",
         ))
     paths = {ch.region: ch.destination_paths for ch in facts.channels}
     if len({tuple(sorted(set(p))) for p in paths.values()}) > 1:

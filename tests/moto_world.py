@@ -114,16 +114,20 @@ def _channel(client: Any, name: str, bucket: str, **overrides: Any) -> str:
         "RedundantManifest": overrides.get("redundant_manifest", "ENABLED"),
         "HlsCdnSettings": {"HlsS3Settings": {"CannedAcl": "BUCKET_OWNER_FULL_CONTROL"}},
     }
+    locking: dict[str, Any] = {"OutputLockingMode": overrides.get("locking", "EPOCH_LOCKING")}
+    if "custom_epoch" in overrides:
+        locking["OutputLockingSettings"] = {"EpochLockingSettings": {"CustomEpoch": overrides["custom_epoch"]}}
+    path = overrides.get("destination_path", "live")
     channel = client.create_channel(
-        Name=name, ChannelClass="STANDARD", RoleArn="arn:aws:iam::123456789012:role/MediaLiveAccessRole",
-        Destinations=[{"Id": "origin", "Settings": [{"Url": f"s3ssl://{bucket}/live/p0/index"}, {"Url": f"s3ssl://{bucket}/live/p1/index"}]}],
+        Name=name, ChannelClass=overrides.get("channel_class", "STANDARD"), RoleArn="arn:aws:iam::123456789012:role/MediaLiveAccessRole",
+        Destinations=[{"Id": "origin", "Settings": [{"Url": f"s3ssl://{bucket}/{path}/p0/index"}, {"Url": f"s3ssl://{bucket}/{path}/p1/index"}]}],
         EncoderSettings={
             "AudioDescriptions": [], "TimecodeConfig": {"Source": "SYSTEMCLOCK"},
             "VideoDescriptions": [{"Name": "v180", "Width": 320, "Height": 180}],
-            "GlobalConfiguration": {"OutputLockingMode": overrides.get("locking", "EPOCH_LOCKING")},
+            "GlobalConfiguration": locking,
             "OutputGroups": [{"Name": "hls", "OutputGroupSettings": {"HlsGroupSettings": hls},
                               "Outputs": [{"OutputName": "180p", "VideoDescriptionName": "v180",
-                                           "OutputSettings": {"HlsOutputSettings": {"NameModifier": "180p",
+                                           "OutputSettings": {"HlsOutputSettings": {"NameModifier": overrides.get("name_modifier", "180p"),
                                                               "HlsSettings": {"StandardHlsSettings": {"M3u8Settings": {}}}}}}]}],
         },
         InputSpecification={"Codec": "AVC", "MaximumBitrate": "MAX_10_MBPS", "Resolution": "SD"},

@@ -31,6 +31,11 @@ def test_a_well_built_stack_has_no_configuration_problem(fake_aws: None, tmp_pat
     assert _problems(build_world(tmp_path, PLAYBACK)) == []
 
 
+def test_the_same_custom_epoch_in_both_regions_is_fine(fake_aws: None, tmp_path: Path) -> None:
+    epoch = {"custom_epoch": "2000-01-01T00:00:00"}
+    assert _problems(build_world(tmp_path, PLAYBACK, **{PRIMARY: epoch, SECONDARY: epoch})) == []
+
+
 def _stop_primary(world: World) -> None:
     medialive = boto3.client("medialive", region_name=PRIMARY)
     medialive.stop_channel(ChannelId=world.channels[PRIMARY])
@@ -60,6 +65,14 @@ CASES: list[tuple[str, dict[str, Any], Callable[[World], None] | None, list[str]
     ("no redundant manifest", {PRIMARY: {"redundant_manifest": "DISABLED"}}, None, ["RedundantManifest is DISABLED", "set ENABLED"]),
     ("segment lengths differ", {SECONDARY: {"segment_length": 2}}, None, ["SegmentLength is 2 s but the stack file says 1 s", "differs between regions"]),
     ("left paused", {}, _pause_secondary_pipeline_1, ["keeps pipeline(s) 1 paused", "empty pipeline list"]),
+    ("single pipeline", {SECONDARY: {"channel_class": "SINGLE_PIPELINE"}}, None,
+     ["ChannelClass is SINGLE_PIPELINE but the stack file names 2 pipelines", "use a STANDARD channel"]),
+    ("name modifiers differ", {SECONDARY: {"name_modifier": "_180p"}}, None,
+     ["HlsOutputSettings.NameModifier differ between regions", "'_180p'"]),
+    ("destination paths differ", {SECONDARY: {"destination_path": "west"}}, None,
+     ["Destinations write to different paths per region", "west/p0/index"]),
+    ("custom epoch on one region", {PRIMARY: {"custom_epoch": "2000-01-01T00:00:00"}}, None,
+     ["EpochLockingSettings.CustomEpoch differs between regions", "2000-01-01T00:00:00", "unset (the Unix epoch)"]),
     ("distribution disabled", {"cdn": {"enabled": False}}, None, ["Enabled is false"]),
     ("no origin group", {"cdn": {"target": "origin-east"}}, None, ["cache behaviour live/* TargetOriginId is 'origin-east', a single origin"]),
     ("codes without 4xx", {"cdn": {"codes": [500, 502, 503, 504]}}, None, ["StatusCodes lack [403, 404]", "S3 answers 403 for a missing key"]),

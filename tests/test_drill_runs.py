@@ -144,3 +144,23 @@ def test_bad_settings_are_refused_by_name(args: list[str], words: str, tmp_path:
     run = run_drill([*args, "-m", "preflight"], tmp_path, timeout_s=60)
     assert run.returncode != 0 and words in run.output, run.output[-2000:]
     assert "Traceback" not in run.output
+
+
+def test_an_unreachable_playback_url_fails_each_test_in_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/live/index.m3u8"
+    run = run_drill(["--stack", "url", "--playback-url", url, "--segment-length", "1", "-m", "preflight or watch"],
+                    tmp_path, timeout_s=120)
+    assert run.returncode == 1 and "Traceback" not in run.output, run.output[-3000:]
+    failed = {name: case.message.strip() for name, case in run.cases.items() if case.outcome in ("failed", "error")}
+    assert set(failed) >= {"test_viewer_sees_a_healthy_live_stream", "test_index_lists_both_pipelines_renditions",
+                           "test_edge_answers_with_cors_headers", "test_watch"}, failed
+    for name, message in failed.items():
+        # The JUnit element's message attribute ("Failed: ...") and its body carry the same single line.
+        lines = {line.strip().removeprefix("Failed: ") for line in message.splitlines() if line.strip()}
+        assert len(lines) == 1, f"{name}: {message[:1500]}"
+        assert url in message and ("connection was refused" in message or "Connection refused" in message), message
