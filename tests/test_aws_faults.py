@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +15,22 @@ import yaml
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from fixtures.aws.calls import AwsCalls, is_transient, undo_retrying
+from fixtures.aws.calls import AwsCalls
 from fixtures.aws.recover import recover
 from fixtures.aws.stack_file import load_stack_file
 from fixtures.aws.verbs import (
     BucketPolicyDeny,
     ContainerPolicyDeny,
     ManifestsDeleted,
-    PauseState,
     PipelinePaused,
     VerbError,
+    VerbState,
     verify_untouched,
 )
 from fixtures.ledger import Ledger
 from fixtures.stacks.aws import AwsStack
 from fixtures.stacks.base import FaultUnavailable
-from tests.moto_world import EXISTING_POLICY, PRIMARY, SECONDARY, build_world, schedule_of
+from tests.moto_world import EXISTING_POLICY, FAKE_ENV, PRIMARY, SECONDARY, build_world, schedule_of
 
 PLAYBACK = "https://d111111abcdef8.cloudfront.net/live/index.m3u8"
 
@@ -44,22 +45,21 @@ def _pause_request(channel: str, pipelines: list[str]) -> dict[str, Any]:
 
 def test_pause_and_resume_send_the_exact_schedule_actions(monkeypatch: pytest.MonkeyPatch) -> None:
     """MediaLive's pause action is absolute: each call lists every pipeline to keep paused; [] resumes all."""
-    monkeypatch.setattr(PipelinePaused, "state", PauseState())
+    state = VerbState()
     calls = AwsCalls()
     client = calls.client("medialive", PRIMARY)
     p0, p1 = PipelinePaused(PRIMARY, "1234567", 0), PipelinePaused(PRIMARY, "1234567", 1)
     with Stubber(client) as stub:
         for pipelines in (["PIPELINE_0"], ["PIPELINE_0", "PIPELINE_1"], ["PIPELINE_0"], []):
             stub.add_response("batch_update_schedule", {}, _pause_request("1234567", pipelines))
-        p0.apply(calls)
-        p1.apply(calls)  # pausing 1 must not resume 0
-        p1.undo(calls)  # resuming 1 must keep 0 paused
-        p0.undo(calls)  # nothing left paused: an empty list, never [{}]
+        p0.apply(calls, state)
+        p1.apply(calls, state)  # pausing 1 must not resume 0
+        p1.undo(calls, state)  # resuming 1 must keep 0 paused
+        p0.undo(calls, state)  # nothing left paused: an empty list, never [{}]
         stub.assert_no_pending_responses()
 
 
-def test_pause_action_names_are_unique(fake_aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(PipelinePaused, "state", PauseState())
+def test_pause_action_names_are_unique(fake_aws: None, tmp_path: Path) -> None:
     world = build_world(tmp_path, PLAYBACK)
     stack = AwsStack(load_stack_file(world.stack_file), AwsCalls())
     for _ in range(3):
@@ -69,6 +69,20 @@ def test_pause_action_names_are_unique(fake_aws: None, tmp_path: Path, monkeypat
     names = [a["actionName"] for a in schedule_of(world.channels[PRIMARY])]
     assert len(names) == 6 == len(set(names))
     assert schedule_of(world.channels[PRIMARY])[-1]["scheduleActionSettings"]["pauseStateSettings"]["pipelines"] == []
+    assert stack.settled()
+
+
+def test_two_stacks_in_one_process_do_not_share_what_they_hold_paused(fake_aws: None, tmp_path: Path) -> None:
+    world = build_world(tmp_path, PLAYBACK)
+    first = AwsStack(load_stack_file(world.stack_file), AwsCalls())
+    second = AwsStack(load_stack_file(world.stack_file), AwsCalls())
+    fault = first.pipeline_paused(PRIMARY, 0)
+    fault.apply()
+    try:
+        assert not first.settled() and second.settled()
+    finally:
+        fault.undo()
+    assert first.settled()
 
 
 def test_breaking_an_s3_origin_adds_one_tagged_statement_and_healing_restores_the_policy_exactly(
@@ -96,9 +110,9 @@ def test_a_bucket_with_no_policy_gets_none_back(fake_aws: None, tmp_path: Path) 
     world = build_world(tmp_path, PLAYBACK)
     boto3.client("s3", region_name=PRIMARY).delete_bucket_policy(Bucket=world.buckets[PRIMARY])
     verb = BucketPolicyDeny(PRIMARY, world.buckets[PRIMARY])
-    verb.apply(AwsCalls())
+    verb.apply(AwsCalls(), VerbState())
     assert [s["Sid"] for s in world.bucket_policy(PRIMARY)["Statement"]] == ["FailoverDrillDenyAll"]  # type: ignore[index]
-    verb.undo(AwsCalls())
+    verb.undo(AwsCalls(), VerbState())
     assert world.bucket_policy(PRIMARY) is None
 
 
@@ -131,9 +145,10 @@ def test_deleted_manifests_stay_deleted_until_undo_then_undo_waits_for_the_encod
     s3 = boto3.client("s3", region_name=PRIMARY)
     bucket, key = world.buckets[PRIMARY], "live/p0/180p.m3u8"
     verb = ManifestsDeleted(PRIMARY, "s3", bucket, (key,), repeat_s=0.05, rewrite_timeout_s=5)
-    calls = AwsCalls()
+    calls, state = AwsCalls(), VerbState()
     s3.put_object(Bucket=bucket, Key=key, Body=b"#EXTM3U\n")
-    verb.apply(calls)
+    verb.apply(calls, state)
+    assert not state.settled()  # the janitor belongs to this state, and keeps the stack from settling
     assert not verb.present(calls, key)
     s3.put_object(Bucket=bucket, Key=key, Body=b"#EXTM3U\n")  # the encoder rewrites it...
     deadline = time.monotonic() + 5
@@ -142,17 +157,18 @@ def test_deleted_manifests_stay_deleted_until_undo_then_undo_waits_for_the_encod
     assert not verb.present(calls, key), "the janitor did not delete the rewritten manifest"  # ...and it is expired again
     writer = threading.Timer(0.3, lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"#EXTM3U\n"))
     writer.start()
-    verb.undo(calls)  # returns once the encoder has written it again
+    verb.undo(calls, state)  # returns once the encoder has written it again
     writer.join()
-    assert verb.present(calls, key)
+    assert verb.present(calls, key) and state.settled()
 
 
 def test_undo_says_so_when_the_encoder_never_rewrites(fake_aws: None, tmp_path: Path) -> None:
     world = build_world(tmp_path, PLAYBACK)
     verb = ManifestsDeleted(PRIMARY, "s3", world.buckets[PRIMARY], ("live/p0/180p.m3u8",), repeat_s=0.05, rewrite_timeout_s=0.3)
-    verb.apply(AwsCalls())
+    state = VerbState()
+    verb.apply(AwsCalls(), state)
     with pytest.raises(VerbError, match=r"did not write \['live/p0/180p.m3u8'\] again within 0 s.*is the channel running"):
-        verb.undo(AwsCalls())
+        verb.undo(AwsCalls(), state)
 
 
 def test_a_mediastore_origin_is_broken_in_its_container_policy(fake_aws: None, tmp_path: Path) -> None:
@@ -164,11 +180,11 @@ def test_a_mediastore_origin_is_broken_in_its_container_policy(fake_aws: None, t
                "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}
     mediastore.put_container_policy(ContainerName="live_east", Policy=json.dumps(default))
     verb = ContainerPolicyDeny(PRIMARY, "live_east", "123456789012")
-    verb.apply(AwsCalls())
+    verb.apply(AwsCalls(), VerbState())
     broken = json.loads(mediastore.get_container_policy(ContainerName="live_east")["Policy"])
     assert broken["Statement"][0] == default["Statement"][0]
     assert broken["Statement"][1]["Effect"] == "Deny" and "mediastore:GetObject" in broken["Statement"][1]["Action"]
-    verb.undo(AwsCalls())
+    verb.undo(AwsCalls(), VerbState())
     assert json.loads(mediastore.get_container_policy(ContainerName="live_east")["Policy"]) == default
 
 
@@ -254,22 +270,81 @@ def test_a_dry_run_prints_the_exact_calls_and_changes_nothing(fake_aws: None, tm
     assert schedule_of(world.channels[PRIMARY]) == []
 
 
-def _throttled(operation: str) -> ClientError:
-    return ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
-                        "ResponseMetadata": {"HTTPStatusCode": 400}}, operation)
+class _Answers(BaseHTTPRequestHandler):
+    """An S3 endpoint on loopback answering PutBucketPolicy from a script of (status, error code)."""
+
+    script: list[tuple[int, str]] = []
+    seen: list[str] = []
+
+    def do_PUT(self) -> None:  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        status, code = self.script.pop(0) if self.script else (204, "")
+        self.seen.append(code or str(status))
+        body = f"<Error><Code>{code}</Code><Message>scripted</Message></Error>".encode() if code else b""
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
 
 
-def test_undo_retries_throttling_but_not_a_real_refusal() -> None:
-    attempts: list[int] = []
+@pytest.mark.parametrize(
+    "script,calls_made,succeeds",
+    [
+        ([(503, "SlowDown"), (503, "SlowDown")], 3, True),  # throttling: retried, then it goes through
+        ([(500, "InternalError")], 2, True),  # a 5xx: retried
+        ([(403, "AccessDenied")], 1, False),  # a refusal: never retried
+    ],
+    ids=["throttled", "server-error", "refused"],
+)
+def test_one_retry_policy_retries_transient_errors_only(
+    script: list[tuple[int, str]], calls_made: int, succeeds: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each AWS call is retried by botocore's standard mode alone: nothing stacks a second retry on an undo."""
+    server = HTTPServer(("127.0.0.1", 0), _Answers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Answers.script, _Answers.seen = list(script), []
+    for name, value in FAKE_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    verb = BucketPolicyDeny(PRIMARY, "live-east-drill")
+    try:
+        calls = AwsCalls()
+        client = calls.client("s3", PRIMARY)
+        keep = {"Sid": "Keep", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::live-east-drill/*"}
+        deny = {**keep, "Sid": "FailoverDrillDenyAll", "Effect": "Deny"}
+        policies = [[deny, keep], [keep]]  # read before the undo's put, then read back after it
 
-    def flaky() -> None:
-        attempts.append(1)
-        if len(attempts) < 3:
-            raise _throttled("PutBucketPolicy")
+        def get_bucket_policy(**_: object) -> dict[str, str]:
+            return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": policies.pop(0) if len(policies) > 1 else policies[0]})}
 
-    retrying = undo_retrying()
-    retrying.wait = lambda retry_state: 0  # type: ignore[method-assign,assignment,return-value]
-    retrying(flaky)
-    assert len(attempts) == 3
-    denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}, "ResponseMetadata": {"HTTPStatusCode": 403}}, "PutBucketPolicy")
-    assert is_transient(_throttled("x")) and not is_transient(denied) and not is_transient(ValueError())
+        monkeypatch.setattr(client, "get_bucket_policy", get_bucket_policy)
+        monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0)
+        if succeeds:
+            verb.undo(calls, VerbState())
+        else:
+            with pytest.raises(ClientError, match="AccessDenied"):
+                verb.undo(calls, VerbState())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(_Answers.seen) == calls_made, _Answers.seen
+
+
+def test_the_fault_injector_never_retries_an_undo() -> None:
+    from fixtures.faults import FaultInjector
+    from fixtures.stacks.base import Fault
+
+    tries: list[int] = []
+
+    def undo() -> None:
+        tries.append(1)
+        raise VerbError("the policy's other statements changed since the fault was applied")
+
+    injector = FaultInjector()
+    injector.apply(Fault("x", lambda: None, undo))
+    with pytest.raises(RuntimeError, match="other statements changed"):
+        injector.undo_all()
+    assert tries == [1]
