@@ -6,7 +6,10 @@ the same bandwidth (the other pipeline) and stay there. A segment that has not a
 is a stall that lasts until it arrives. A playlist with EXT-X-ENDLIST ends playback for good once its
 last segment has played: hls.js marks the level VOD, never reloads it, and fires ``ended``
 (m3u8-parser ENDLIST sets live = false; stream-controller _streamEnded), so the rest of the watch is
-one stall that never ends.
+one stall that never ends. A segment whose first PTS does not follow the previous one's (more than
+hls.js's 0.25 s fragment look-up tolerance, with no EXT-X-DISCONTINUITY to announce it) costs one target
+duration: the player must re-align its buffer. That is what two regions that are not epoch-locked do
+at a failover; hls.js 1.7.4 stalled 0.4-1.9 s there at a 1 s target duration (benchmarks.player_agreement).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checks.findings import Code, Finding, Severity, evidence
+from checks.mpegts import PTS_WRAP, pts_distance
 from checks.timeline import ResourceKind, Timeline
 
 START_BEHIND_TARGET_DURATIONS = 3
@@ -26,6 +30,7 @@ class Stall:
     start: float  # monotonic
     seconds: float
     ended: bool = False  # the player stopped at EXT-X-ENDLIST: this stall lasts to the end of the watch
+    jumped_s: float = 0.0  # not 0: the segment's timestamps did not follow the last one's, by this much
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,29 @@ def _failures(timeline: Timeline) -> dict[str, list[float]]:
     return failures
 
 
+JUMP_TOLERANCE_TICKS = round(0.25 * 90_000)  # hls.js maxFragLookUpTolerance
+
+
+def _stamps(timeline: Timeline) -> dict[str, dict[int, int]]:
+    """Each rendition's segments' first PTS, from the answer the player would have used (the first that arrived)."""
+    stamps: dict[str, dict[int, tuple[float, int]]] = {}
+    for o in timeline.of_kind(ResourceKind.SEGMENT):
+        if o.ok and o.rendition and o.sequence is not None and o.segment and o.segment.first_pts is not None:
+            per = stamps.setdefault(o.rendition, {})
+            if o.sequence not in per or o.done < per[o.sequence][0]:
+                per[o.sequence] = (o.done, o.segment.first_pts)
+    return {r: {n: pts for n, (_, pts) in per.items()} for r, per in stamps.items()}
+
+
+def _announced(timeline: Timeline) -> dict[str, set[int]]:
+    """Per rendition, the segments a playlist marked with EXT-X-DISCONTINUITY."""
+    marked: dict[str, set[int]] = {}
+    for rendition in timeline.renditions():
+        for _, playlist in timeline.playlists(rendition):
+            marked.setdefault(rendition, set()).update(e.sequence for e in playlist.segments if e.discontinuity)
+    return marked
+
+
 def _endlists(timeline: Timeline) -> dict[str, tuple[float, int]]:
     """Per rendition, when the player first learned of EXT-X-ENDLIST, and the last segment that playlist listed."""
     ends: dict[str, tuple[float, int]] = {}
@@ -112,6 +140,8 @@ def simulate_playback(timeline: Timeline, rendition: str | None = None) -> Playb
         return Playback(False, None, 0.0, (), ())
     arrivals, durations, failures = _arrivals(timeline), _durations(timeline), _failures(timeline)
     endlists = _endlists(timeline)
+    stamps, announced = _stamps(timeline), _announced(timeline)
+    expected_pts: int | None = None  # where the next segment's timestamps should start
 
     first = next(iter(timeline.playlists(current)), None)
     if first is None or not first[1].segments:
@@ -163,12 +193,20 @@ def simulate_playback(timeline: Timeline, rendition: str | None = None) -> Playb
                 break
             position = min(later)
             arrival = arrivals[current][position]
+            expected_pts = None  # skipping segments skips their time too: nothing to compare with
         if arrival > clock:
             stalls.append(Stall(current, position, clock, arrival - clock))
             clock = arrival
         duration = durations.get(current, {}).get(position)
         if duration is None:
             break
+        pts = stamps.get(current, {}).get(position)
+        if pts is not None and expected_pts is not None and position not in announced.get(current, set()):
+            off = pts_distance(pts, expected_pts)
+            if off > JUMP_TOLERANCE_TICKS:
+                stalls.append(Stall(current, position, clock, playlist.target_duration, jumped_s=off / 90_000))
+                clock += playlist.target_duration
+        expected_pts = None if pts is None else (pts + round(duration * 90_000)) % PTS_WRAP
         played += min(duration, max(0.0, end - clock))
         clock += duration
         position += 1
@@ -205,6 +243,17 @@ def viewer_never_stalls(
             evidence(sequence=stall.sequence, stall_s=f"{stall.seconds:.2f}", total_stall_s=f"{playback.stall_s:.2f}"),
         )
         if stall.ended
+        else Finding(
+            Code.VIEWER_STALLED,
+            Severity.ERROR,
+            timeline.wall_at(stall.start),
+            stall.rendition,
+            f"viewer stalled about {stall.seconds:.1f} s at segment {stall.sequence}: its timestamps are {stall.jumped_s:.2f} s "
+            "away from where the previous segment ended, with no EXT-X-DISCONTINUITY, so the player must re-align "
+            "its buffer (regions not epoch-locked?)",
+            evidence(sequence=stall.sequence, stall_s=f"{stall.seconds:.2f}", jumped_s=f"{stall.jumped_s:.3f}"),
+        )
+        if stall.jumped_s
         else Finding(
             Code.VIEWER_STALLED,
             Severity.ERROR,

@@ -159,3 +159,27 @@ def test_the_player_stops_for_good_at_endlist_even_if_the_stream_goes_on() -> No
     assert timeline.end is not None and ended.start + ended.seconds == pytest.approx(timeline.end)
     findings = viewer_never_stalls(timeline)
     assert any("EXT-X-ENDLIST" in f.message for f in findings)
+
+
+def test_timestamps_that_jump_at_a_switch_of_origin_cost_the_player_a_realignment() -> None:
+    """Regions not epoch-locked: segment N from the secondary is not the same moment as N from the primary."""
+    from tests.scripted import ts_packet_with_pts
+
+    def stamped(shift_s: float) -> Script:
+        s = Script()
+        s.multivariant(0.0)
+        s.watch(R, 0.0, 12.0, fetch_segments=False)
+        for n in range(newest_complete(0.0) - 4, newest_complete(12.0) + 1):
+            served = "secondary" if n > newest_complete(6.0) else "primary"
+            offset = shift_s if served == "secondary" else 0.0
+            t = max(0.0, (n - newest_complete(0.0)) * 1.0) + 0.06
+            s.segment(t, R, n, origin=served, body=ts_packet_with_pts(round((n * 1.0 + offset) * 90_000) % (1 << 33)))
+        return s
+
+    locked = simulate_playback(stamped(0.0).timeline())
+    assert locked.stalls == ()
+    unlocked = simulate_playback(stamped(3.37).timeline())
+    assert len(unlocked.stalls) == 1 and unlocked.stalls[0].jumped_s == pytest.approx(3.37, abs=0.01)
+    assert unlocked.stall_s == pytest.approx(1.0)  # one target duration to re-align
+    findings = viewer_never_stalls(stamped(3.37).timeline())
+    assert any("timestamps are 3.37 s away" in f.message for f in findings)
