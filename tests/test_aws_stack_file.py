@@ -85,6 +85,7 @@ def test_each_mistake_is_refused_naming_the_field(path: str, value: Any, words: 
     with pytest.raises(StackFileError) as error:
         load_stack_file(_write(tmp_path, document))
     assert words in str(error.value) and str(tmp_path) in str(error.value)
+    assert "\n" not in str(error.value)  # one line, naming the field
 
 
 def test_a_secret_value_in_the_file_is_refused_without_echoing_it(tmp_path: Path) -> None:
@@ -115,3 +116,57 @@ def test_mediapackage_origins_default_to_cmsd_attribution(tmp_path: Path) -> Non
         }
     stack = load_stack_file(_write(tmp_path, document))
     assert stack.attribution.strategy == "header" and stack.attribution.header == "CMSD-Static"
+
+
+def test_a_channel_id_stays_text_and_a_number_is_refused_with_a_hint(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text().replace('channel_id: "1234567"', "channel_id: 0123")  # YAML 1.1: octal, the number 83
+    with pytest.raises(StackFileError) as error:
+        load_stack_file(_write(tmp_path, text))
+    message = str(error.value)
+    assert "regions.primary.channel.channel_id must be text, got int 83; quote it" in message and "\n" not in message
+    assert load_stack_file(EXAMPLE).primary.channel.channel_id == "1234567"
+
+
+def _as_json(value: Any) -> Any:
+    """The YAML document as JSON would carry it (PyYAML turns timestamps into datetimes)."""
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
+
+
+def test_the_published_json_schema_is_the_models_and_the_example_validates_against_it() -> None:
+    import json
+
+    import jsonschema
+
+    from fixtures.aws.stack_file import SCHEMA, json_schema
+
+    published = json.loads(SCHEMA.read_text())
+    assert published == json_schema(), "docs/stack-file.schema.json is stale: run python -m fixtures.aws.stack_file"
+    validator = jsonschema.Draft202012Validator(published, format_checker=jsonschema.FormatChecker())
+    assert list(validator.iter_errors(_as_json(_example()))) == []
+    assert EXAMPLE.read_text().startswith("# yaml-language-server: $schema=stack-file.schema.json")
+
+
+@pytest.mark.parametrize(
+    "path,value",
+    [("regions.primary.origin.kind", "gcs"), ("chaos.alow_chaos", True), ("regions.primary.origin.bucket", _DELETE),
+     ("regions.primary.channel.channel_id", 83), ("segment_length_s", 0)],
+)
+def test_the_schema_refuses_what_the_loader_refuses(path: str, value: Any, tmp_path: Path) -> None:
+    """An editor validating with the schema flags the same mistakes the drill refuses."""
+    import json
+
+    import jsonschema
+
+    from fixtures.aws.stack_file import SCHEMA
+
+    document = _example()
+    _set(document, path, value)
+    errors = list(jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text())).iter_errors(_as_json(document)))
+    assert errors, f"the schema accepted {path} = {value!r}"
+    with pytest.raises(StackFileError) as refused:
+        load_stack_file(_write(tmp_path, document))
+    assert "\n" not in str(refused.value)
