@@ -63,6 +63,8 @@ def _plan(command: str) -> tuple[list[str], str] | None:
         return [], "plain"
     if rest[:2] == ["benchmark", "accuracy"]:
         return ["--", *NARROW], "plain"
+    if rest[:2] == ["benchmark", "fuzz"]:
+        return ["--examples", "30"], "plain"
     if rest[:2] == ["benchmark", "player"]:
         return ["--switch", "none", "--", *NARROW], "player"
     if "--stack-file" in rest:
