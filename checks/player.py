@@ -1,9 +1,11 @@
 """What a real player (hls.js in Chromium) went through, from its events: stalls, errors, the end.
 
-A stall is the video element waiting after playback began, until it plays again, for at least
-HICCUP_S. A shorter wait is a hiccup: counted and reported, but no viewer sees a 50 ms freeze; it is
-typically hls.js seeking over a hole in its buffer (bufferSeekOverHole), i.e. a segment it never
-loaded, which the continuity checks report in their own words. A player that
+A stall is the video element waiting after playback began, until it plays again. Two kinds of wait
+are hiccups instead, counted and reported but not stalls: one shorter than HICCUP_S (no viewer sees a
+50 ms freeze), and one that hls.js ends by seeking over a hole in its buffer (bufferSeekOverHole)
+within SEEK_OVER_HOLE_S. The second is the player skipping a segment it never loaded (seen when the
+edge fails back to a region that just resumed, reported as segment-skipped-at-restart); its freeze
+lasts one or two ticks of hls.js's gap controller (0.05-0.11 s measured). A player that
 reached EXT-X-ENDLIST ('ended'), or stopped on a fatal error, stays stopped: that is one stall to the
 end of the watch. The model player (checks.playback) judges the same timeline from the viewer's
 requests; where the two disagree on whether a viewer stalled, the drill says so.
@@ -18,6 +20,8 @@ from checks.playback import simulate_playback
 from checks.timeline import PlayerEvent, PlayerEventKind, Timeline
 
 HICCUP_S = 0.1
+SEEK_OVER_HOLE_S = 0.5
+SEEKED = "waiting, then seeked over a hole in the buffer"
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,10 @@ class PlayerRun:
         return tuple(e for e in self.errors if e.fatal)
 
 
+def _hiccup(stall: PlayerStall) -> bool:
+    return stall.seconds < HICCUP_S or (stall.cause == SEEKED and stall.seconds < SEEK_OVER_HOLE_S)
+
+
 def _end(timeline: Timeline) -> float:
     ends = [o.done for o in timeline.observations] + [e.monotonic for e in timeline.player_events]
     return max(ends)
@@ -71,8 +79,7 @@ def player_run(timeline: Timeline) -> PlayerRun | None:
         elif event.kind is PlayerEventKind.STALL_END and waiting_since is not None:
             holes = [e for e in events if e.kind is PlayerEventKind.ERROR and e.details and "SeekOverHole" in e.details
                      and waiting_since <= e.monotonic <= event.monotonic]
-            stalls.append(PlayerStall(waiting_since, event.monotonic - waiting_since,
-                                      "waiting, then seeked over a hole in the buffer" if holes else "waiting"))
+            stalls.append(PlayerStall(waiting_since, event.monotonic - waiting_since, SEEKED if holes else "waiting"))
             waiting_since = None
         elif event.kind is PlayerEventKind.ENDED:
             stopped = PlayerStall(event.monotonic, end - event.monotonic, "ended at EXT-X-ENDLIST")
@@ -91,8 +98,8 @@ def player_run(timeline: Timeline) -> PlayerRun | None:
         player=events[0].player,
         started=first_play is not None,
         startup_s=None if first_play is None else first_play.monotonic - min(start, events[0].monotonic),
-        stalls=tuple(s for s in stalls if s.seconds >= HICCUP_S),
-        hiccups=tuple(s for s in stalls if s.seconds < HICCUP_S),
+        stalls=tuple(s for s in stalls if not _hiccup(s)),
+        hiccups=tuple(s for s in stalls if _hiccup(s)),
         errors=tuple(e for e in events if e.kind is PlayerEventKind.ERROR),
         ended=any(e.kind is PlayerEventKind.ENDED for e in events),
         level_switches=max(0, sum(1 for e in events if e.kind is PlayerEventKind.LEVEL_SWITCHED) - 1),

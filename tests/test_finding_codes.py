@@ -293,6 +293,24 @@ def test_a_wait_under_a_tenth_of_a_second_is_a_hiccup_not_a_stall() -> None:
     assert Code.PLAYER_STALLED not in _codes(run_checks(timeline, settings))
 
 
+def test_a_short_wait_ended_by_seeking_over_a_hole_is_a_hiccup_but_a_long_one_is_a_stall() -> None:
+    from checks.player import player_run
+
+    def waited(until: float) -> Timeline:
+        s = Script()
+        s.multivariant(0.0)
+        s.watch(R, 0.0, 12.0)
+        s.player(1.0, "playing")
+        s.player(6.0, "stall_start")
+        s.player(6.0 + (until - 6.0) * 0.9, "error", fatal=False, details="mediaError/bufferSeekOverHole")
+        s.player(until, "stall_end")
+        return s.timeline()
+
+    short, long = player_run(waited(6.2)), player_run(waited(7.5))
+    assert short is not None and short.stalls == () and "seeked over a hole" in short.hiccups[0].cause
+    assert long is not None and len(long.stalls) == 1 and long.stall_s == pytest.approx(1.5)
+
+
 def test_a_player_refused_by_cors_says_so() -> None:
     timeline, settings = _played(started=False, fatal_code=0)()
     found = [f for f in run_checks(timeline, settings) if f.code is Code.PLAYER_NEVER_STARTED]
