@@ -47,7 +47,14 @@ def test_fault_is_undone_when_the_run_is_interrupted(signum: int, tmp_path: Path
         wait_for(lambda: (tmp_path / "applied").exists(), 30, "the fault to be applied")
         time.sleep(0.2)
         process.send_signal(signum)
-        output, _ = process.communicate(timeout=30)
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            # pytest enables faulthandler: SIGABRT makes the stuck run print every thread's stack, so a
+            # hang here explains itself instead of ending in a bare time-out.
+            process.send_signal(signal.SIGABRT)
+            output, _ = process.communicate(timeout=30)
+            pytest.fail(f"the run was still going 30 s after {signal.Signals(signum).name}; where it was:\n{output[-6000:]}")
     finally:
         if process.poll() is None:
             process.kill()
