@@ -27,6 +27,14 @@ from fixtures.verdict import (
 pytestmark = pytest.mark.preflight
 
 
+def _fetched(url: str, headers: dict[str, str] | None = None) -> requests.Response:
+    """GET a URL that must answer 200; anything else fails the test in one line naming the URL."""
+    response = requests.get(url, headers=headers or {}, timeout=10)
+    if response.status_code != 200:
+        pytest.fail(f"{url} answered HTTP {response.status_code}, not a playlist; check the playback URL", pytrace=False)
+    return response
+
+
 def test_viewer_sees_a_healthy_live_stream(drill: Drill) -> None:
     """Steady state: a viewer polling the playback URL for a few segments sees a live, continuous, epoch-locked stream.
     Fault: none (read-only).
@@ -48,7 +56,7 @@ def test_both_regions_serve_the_same_epoch_locked_numbering(stack: Stack) -> Non
     """
     if not stack.has_control_plane:
         pytest.skip(f"{stack.describe()} has no per-region view; only the edge can be checked")
-    index = requests.get(stack.playback_url, timeout=10)
+    index = _fetched(stack.playback_url)
     renditions = [v.uri for v in parse_multivariant(index.content, stack.playback_url).variants]
     observations = []
     problems = []
@@ -100,8 +108,7 @@ def test_index_lists_both_pipelines_renditions(stack: Stack) -> None:
     Fault: none (read-only).
     Expect: every rendition is listed at least twice with the same BANDWIDTH and RESOLUTION, one per pipeline.
     """
-    response = requests.get(stack.playback_url, timeout=10)
-    assert response.status_code == 200, f"{stack.playback_url} answered {response.status_code}"
+    response = _fetched(stack.playback_url)
     variants = parse_multivariant(response.content, stack.playback_url).variants
     copies = Counter((v.bandwidth, v.resolution) for v in variants)
     single = [f"{bw} b/s {res}" for (bw, res), count in copies.items() if count < 2]
@@ -116,7 +123,7 @@ def test_edge_answers_with_cors_headers(stack: Stack) -> None:
     Fault: none (read-only).
     Expect: the multivariant and media playlists carry Access-Control-Allow-Origin.
     """
-    index = requests.get(stack.playback_url, headers={"Origin": "https://player.example"}, timeout=10)
+    index = _fetched(stack.playback_url, headers={"Origin": "https://player.example"})
     first = parse_multivariant(index.content, stack.playback_url).variants[0].uri
     media = requests.get(requests.compat.urljoin(stack.playback_url, first), headers={"Origin": "https://player.example"}, timeout=10)
     missing = [r.url for r in (index, media) if "Access-Control-Allow-Origin" not in r.headers]

@@ -164,3 +164,17 @@ def test_an_unreachable_playback_url_fails_each_test_in_one_line(tmp_path: Path)
         lines = {line.strip().removeprefix("Failed: ") for line in message.splitlines() if line.strip()}
         assert len(lines) == 1, f"{name}: {message[:1500]}"
         assert url in message and ("connection was refused" in message or "Connection refused" in message), message
+
+
+def test_a_wrong_playback_url_fails_each_test_in_one_line(make_stack: MakeStack, tmp_path: Path) -> None:
+    """The edge answers, but not with a playlist (S3's 403 XML for a key that does not exist)."""
+    stack = make_stack(0.5)
+    url = stack.playback_url.replace("index.m3u8", "no-such-index.m3u8")
+    run = run_drill(["--stack", "url", "--playback-url", url, "--segment-length", "0.5", "-m", "preflight or watch"],
+                    tmp_path, timeout_s=120)
+    assert run.returncode == 1 and "Traceback" not in run.output, run.output[-3000:]
+    failed = {name: case.message.strip() for name, case in run.cases.items() if case.outcome in ("failed", "error")}
+    assert "test_index_lists_both_pipelines_renditions" in failed and "test_viewer_sees_a_healthy_live_stream" in failed
+    for name, message in failed.items():
+        lines = {line.strip().removeprefix("Failed: ") for line in message.splitlines() if line.strip()}
+        assert len(lines) == 1, f"{name}: {message[:1500]}"
