@@ -192,27 +192,27 @@ answers = st.lists(
 )
 
 
+PARSERS: dict[ResourceKind, Callable[[bytes, str], Any]] = {
+    ResourceKind.MEDIA_PLAYLIST: parse_media_playlist,
+    ResourceKind.MULTIVARIANT: parse_multivariant,
+}
+
+
 def try_answers(items: list[tuple[Any, ...]], tally: Tally) -> None:
     observations = []
     for index, (kind, status, latency, text, origin, sequence) in enumerate(items):
         media = multivariant = segment = None
         problem = None
-        if kind is ResourceKind.MEDIA_PLAYLIST and status == 200:
+        if kind in PARSERS and status == 200:
             try:
-                media = parse_media_playlist(text.encode("utf-8", "surrogatepass"), "https://edge.test/live/p0/180p.m3u8")
+                parsed = PARSERS[kind](text.encode("utf-8", "surrogatepass"), "https://edge.test/live/p0/180p.m3u8")
             except PlaylistUnreadable as exc:
                 problem = str(exc)
             except Exception as exc:  # noqa: BLE001
-                tally.bad("answer playlist", exc)
+                tally.bad(f"answer {kind.value}", exc)
                 return
-        if kind is ResourceKind.MULTIVARIANT and status == 200:
-            try:
-                multivariant = parse_multivariant(text.encode("utf-8", "surrogatepass"), "https://edge.test/live/index.m3u8")
-            except PlaylistUnreadable as exc:
-                problem = str(exc)
-            except Exception as exc:  # noqa: BLE001
-                tally.bad("answer multivariant", exc)
-                return
+            else:
+                media, multivariant = (parsed, None) if kind is ResourceKind.MEDIA_PLAYLIST else (None, parsed)
         if kind is ResourceKind.SEGMENT and status == 200:
             segment = SegmentBody(100, "0" * 64, (sequence * 90_000) % (1 << 33))
         observations.append(Observation(
