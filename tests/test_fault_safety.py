@@ -17,12 +17,19 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = "tests/fault_safety_cases.py"
 
 
+def _as_at_a_terminal() -> None:
+    """The child gets SIGINT's default disposition, as a command typed at a terminal does. A process
+    started in the background without job control (a CI job, `( ... & )`) inherits SIGINT ignored, and
+    Python then never turns Ctrl-C into KeyboardInterrupt: the run would sleep on (seen in CI)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _pytest(case: str, markers: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "pytest", f"{CASES}::{case}", "-p", "no:cacheprovider", "-q",
          f"--junitxml={markers / 'junit.xml'}"],
         cwd=ROOT, env={**os.environ, "DRILL_FAULT_MARKERS": str(markers)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=_as_at_a_terminal,
     )
 
 
