@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from checks.findings import Code, Finding, Severity, evidence
+from checks.freshness import too_short_for_live
 from checks.timeline import MediaPlaylist, Observation, SegmentEntry, Timeline
 
 DURATION_TOLERANCE_S = 0.001
@@ -122,7 +123,7 @@ def _skipped_into_restarted_window(before_obs: Observation, observation: Observa
     segment listed and skips it. No setting of the edge prevents this; it is the price of failing
     back the moment the primary answers again, so it is worth a warning, not a failed drill.
     """
-    restarted = sum(e.duration for e in playlist.segments) < 3 * playlist.target_duration
+    restarted = too_short_for_live(playlist)
     switched = before_obs.origin is not None and observation.origin is not None and before_obs.origin != observation.origin
     return missed <= STEP_BACK_TOLERANCE_SEGMENTS and switched and restarted
 

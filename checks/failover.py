@@ -40,11 +40,14 @@ class RenditionMove:
     rendition: str
     failover: Bracket | None  # None: its playlists never came from the secondary during the fault
     failback: Bracket | None  # None: never left, never back, or the fault was not undone
-    back_on_primary: bool
 
     @property
     def left_primary(self) -> bool:
         return self.failover is not None
+
+    @property
+    def back_on_primary(self) -> bool:
+        return self.failback is not None
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,7 @@ def measure_failover(timeline: Timeline, fault: FaultMark, *, primary: str, seco
             continue
         failover = _failover(answers, fault, secondary)
         failback = _failback(answers, fault, primary) if failover is not None and fault.undone else None
-        moves.append(RenditionMove(rendition, failover, failback, failback is not None))
+        moves.append(RenditionMove(rendition, failover, failback))
     return FailoverMeasure(fault.name, tuple(moves), fault.undone)
 
 

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from checks.findings import Code, Finding, Severity, evidence
-from checks.timeline import Observation, Timeline
+from checks.timeline import MediaPlaylist, Observation, Timeline
 
 DEFAULT_STALE_FACTOR = 1.5  # RFC 8216 6.2.1: a new version no later than 1.5 x target duration
 
@@ -119,18 +119,20 @@ def extinf_within_target(timeline: Timeline) -> list[Finding]:
 SHORTEST_LIVE_TARGET_DURATIONS = 3  # RFC 8216 6.2.2
 
 
+def too_short_for_live(playlist: MediaPlaylist) -> bool:
+    """RFC 8216 6.2.2: shorter than three target durations (a window a pipeline has just restarted)."""
+    return playlist.duration_s < SHORTEST_LIVE_TARGET_DURATIONS * playlist.target_duration
+
+
 def live_playlists_long_enough(timeline: Timeline) -> list[Finding]:
     """RFC 8216 6.2.2: a live playlist (no ENDLIST) MUST NOT be shorter than three target durations."""
     findings = []
     for rendition in timeline.renditions():
-        short = [
-            (o, p) for o, p in timeline.playlists(rendition)
-            if not p.endlist and sum(e.duration for e in p.segments) < SHORTEST_LIVE_TARGET_DURATIONS * p.target_duration
-        ]
+        short = [(o, p) for o, p in timeline.playlists(rendition) if not p.endlist and too_short_for_live(p)]
         if not short:
             continue
         observation, playlist = short[0]
-        length = sum(e.duration for e in playlist.segments)
+        length = playlist.duration_s
         origins = sorted({o.origin or "unknown origin" for o, _ in short})
         findings.append(
             Finding(

@@ -232,37 +232,31 @@ def viewer_never_stalls(
     if playback.stall_s <= allowance_s:
         return []
     return [
-        Finding(
-            Code.VIEWER_STALLED,
-            Severity.ERROR,
-            timeline.wall_at(stall.start),
-            stall.rendition,
+        Finding(Code.VIEWER_STALLED, Severity.ERROR, timeline.wall_at(stall.start), stall.rendition,
+                *_stall_words(stall, playback, allowance_s))
+        for stall in playback.stalls
+    ]
+
+
+def _stall_words(stall: Stall, playback: Playback, allowance_s: float) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The message and evidence of one stall, in the words of its cause."""
+    if stall.ended:
+        return (
             f"playback ended at EXT-X-ENDLIST after segment {stall.sequence - 1} and stayed ended for the last "
             f"{stall.seconds:.1f} s of the watch: a player that sees ENDLIST stops for good (hls.js fires 'ended' "
             "and never reloads the playlist), even if the stream later goes on",
             evidence(sequence=stall.sequence, stall_s=f"{stall.seconds:.2f}", total_stall_s=f"{playback.stall_s:.2f}"),
         )
-        if stall.ended
-        else Finding(
-            Code.VIEWER_STALLED,
-            Severity.ERROR,
-            timeline.wall_at(stall.start),
-            stall.rendition,
+    if stall.jumped_s:
+        return (
             f"viewer stalled about {stall.seconds:.1f} s at segment {stall.sequence}: its timestamps are {stall.jumped_s:.2f} s "
             "away from where the previous segment ended, with no EXT-X-DISCONTINUITY, so the player must re-align "
             "its buffer (regions not epoch-locked?)",
             evidence(sequence=stall.sequence, stall_s=f"{stall.seconds:.2f}", jumped_s=f"{stall.jumped_s:.3f}"),
         )
-        if stall.jumped_s
-        else Finding(
-            Code.VIEWER_STALLED,
-            Severity.ERROR,
-            timeline.wall_at(stall.start),
-            stall.rendition,
-            f"viewer stalled {stall.seconds:.1f} s waiting for segment {stall.sequence} "
-            f"({len(playback.stalls)} stall(s), {playback.stall_s:.1f} s in all, allowance {allowance_s:.1f} s, "
-            f"rebuffer ratio {playback.rebuffer_ratio:.1%})",
-            evidence(sequence=stall.sequence, stall_s=f"{stall.seconds:.2f}", total_stall_s=f"{playback.stall_s:.2f}"),
-        )
-        for stall in playback.stalls
-    ]
+    return (
+        f"viewer stalled {stall.seconds:.1f} s waiting for segment {stall.sequence} "
+        f"({len(playback.stalls)} stall(s), {playback.stall_s:.1f} s in all, allowance {allowance_s:.1f} s, "
+        f"rebuffer ratio {playback.rebuffer_ratio:.1%})",
+        evidence(sequence=stall.sequence, stall_s=f"{stall.seconds:.2f}", total_stall_s=f"{playback.stall_s:.2f}"),
+    )

@@ -28,7 +28,7 @@ SEEKED = "waiting, then seeked over a hole in the buffer"
 class PlayerStall:
     start: float  # monotonic
     seconds: float
-    cause: str  # "waiting", "ended at EXT-X-ENDLIST", or the fatal error
+    cause: str  # "waiting", SEEKED, "ended at EXT-X-ENDLIST", or the fatal error
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class PlayerRun:
     started: bool
     startup_s: float | None
     stalls: tuple[PlayerStall, ...]
-    hiccups: tuple[PlayerStall, ...]  # waits shorter than HICCUP_S
+    hiccups: tuple[PlayerStall, ...]  # waits under HICCUP_S, and short ones ended by seeking over a hole
     errors: tuple[PlayerEvent, ...]
     ended: bool
     level_switches: int

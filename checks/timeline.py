@@ -46,6 +46,10 @@ class MediaPlaylist:
     def last_sequence(self) -> int | None:
         return self.segments[-1].sequence if self.segments else None
 
+    @property
+    def duration_s(self) -> float:
+        return sum(e.duration for e in self.segments)
+
 
 @dataclass(frozen=True)
 class Variant:
