@@ -183,3 +183,15 @@ def test_sigterm_during_a_fault_still_undoes_it(offline: Offline, tmp_path: Path
     assert offline.policy() == before, output[-3000:]
     assert Ledger(offline.world.stack_file.with_name("drill-world.ledger.jsonl"), "drill-world").outstanding() == []
     assert json.dumps(before)  # the policy is intact, not deleted
+
+
+def test_the_preflight_command_without_credentials_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env |= {"AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_CONFIG_FILE": str(tmp_path / "none"),
+            "AWS_EC2_METADATA_DISABLED": "true"}
+    command = subprocess.run([sys.executable, "-m", "fixtures.aws", "preflight", "--stack-file",
+                              str(ROOT / "docs" / "stack-file.example.yaml")],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert command.returncode == 2 and "Traceback" not in command.stderr, command.stderr[-2000:]
+    assert command.stderr.strip() == ("error: AWS: Unable to locate credentials; set AWS_PROFILE or credentials "
+                                      "the standard boto3 way")
