@@ -71,6 +71,39 @@ class EdgeFacts:
     origins: Mapping[str, OriginFacts]
     groups: Mapping[str, OriginGroupFacts]
     error_caching_s: Mapping[int, float]  # ErrorCachingMinTTL of each CustomErrorResponse
+    # Seed 003, the distribution's lifecycle; None where the stack does not say or cannot tell.
+    price_class: str | None = None
+    expected_price_class: str | None = None  # what the stack file asks for; None: no expectation
+    cors_headers_policy: bool | None = None  # a response headers policy adding CORS on the playback behaviour
+    other_enabled_with_alias: tuple[str, ...] = ()  # other enabled distributions claiming one of its alternate domain names
+
+
+@dataclass(frozen=True)
+class FunctionAssociation:
+    event_type: str  # viewer-request, origin-request, ...
+    arn: str  # CloudFront Function ARN, or Lambda@Edge version ARN
+
+
+@dataclass(frozen=True)
+class RoutingFacts:
+    """How the playback behaviour picks an origin, when a function does it (fixtures/routing.py)."""
+
+    mode: str  # origin-group, kvs, path-prefix
+    associations: tuple[FunctionAssociation, ...] = ()  # every function on the playback behaviour
+    # kvs
+    function_name: str | None = None
+    function_arn: str | None = None  # the LIVE stage's ARN
+    function_runtime: str | None = None  # cloudfront-js-2.0 is needed for origin modification
+    function_live: bool | None = None  # published to the LIVE stage
+    function_kvs_arns: tuple[str, ...] = ()  # KeyValueStores associated with the function
+    kvs_arn: str | None = None
+    kvs_key: str | None = None
+    kvs_value: str | None = None  # the key's current value; None: the key is absent
+    region_values: Mapping[str, str] | None = None  # region -> the value that selects it
+    routable_values: frozenset[str] = frozenset()  # values the function can send a request to (origin ids it knows)
+    # path-prefix
+    lambda_arn: str | None = None  # the stack file's versioned Lambda@Edge ARN
+    prefixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +129,7 @@ class StackFacts:
     failover_within_segments: float = 1.0
     error_caching_max_s: float = 1.0
     secret_header_name: str | None = None
+    routing: RoutingFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -279,5 +313,109 @@ def expiry_problems(facts: StackFacts) -> list[ConfigProblem]:
     return problems
 
 
+KVS_RUNTIME = "cloudfront-js-2.0"  # origin modification needs it (dynamic-origins-mqar.md 1.1)
+
+
+def routing_problems(facts: StackFacts) -> list[ConfigProblem]:
+    """A function that routes the playback behaviour is the one the stack names, published, associated where
+    it can act, and reads a key that names an origin it can route to (dynamic-origins-mqar.md 1-2)."""
+    routing = facts.routing
+    if routing is None or routing.mode == "origin-group":
+        return []
+    who = f"CloudFront distribution {facts.edge.distribution_id} cache behaviour {facts.edge.behavior}"
+    if routing.mode == "kvs":
+        return _kvs_problems(routing, who)
+    if routing.mode == "path-prefix":
+        return _prefix_problems(routing, who)
+    return [ConfigProblem(who, "routing", f"is {routing.mode!r}, which the drill does not know", "use origin-group, kvs or path-prefix")]
+
+
+def _kvs_problems(routing: RoutingFacts, who: str) -> list[ConfigProblem]:
+    name = routing.function_name or "(unnamed)"
+    function = f"CloudFront Function {name}"
+    problems = []
+    if routing.function_runtime != KVS_RUNTIME:
+        problems.append(ConfigProblem(
+            function, "Runtime", f"is {routing.function_runtime}", f"use {KVS_RUNTIME}: only it can change a request's origin",
+        ))
+    if routing.function_live is False:
+        problems.append(ConfigProblem(function, "stage", "has no LIVE version", "publish the function (PublishFunction)"))
+    viewer = [a for a in routing.associations if a.event_type == "viewer-request"]
+    if not any(routing.function_arn is not None and a.arn == routing.function_arn for a in viewer):
+        found = ", ".join(f"{a.event_type} {a.arn}" for a in routing.associations) or "no function at all"
+        problems.append(ConfigProblem(
+            who, "FunctionAssociations", f"do not run {name} at viewer-request (found: {found}), so writes to the key change nothing",
+            f"associate {name}'s LIVE stage with this behaviour at viewer-request",
+        ))
+    if routing.kvs_arn is not None and routing.kvs_arn not in routing.function_kvs_arns:
+        problems.append(ConfigProblem(
+            function, "KeyValueStoreAssociations", f"do not include {routing.kvs_arn}",
+            "associate the KeyValueStore with the function (one store per function), then publish it",
+        ))
+    key = routing.kvs_key or "(unnamed)"
+    if routing.kvs_value is None:
+        problems.append(ConfigProblem(
+            f"KeyValueStore {routing.kvs_arn}", f"key {key!r}", "is absent, so the function falls back to the behaviour's default",
+            "put the key with the primary region's value",
+        ))
+    values = dict(routing.region_values or {})
+    for region, value in values.items():
+        if value not in routing.routable_values:
+            problems.append(ConfigProblem(
+                who, f"origin for {region}", f"is named {value!r} in the stack, which is no origin the function can route to "
+                f"({sorted(routing.routable_values)}), so switching to {region} changes nothing",
+                "add that origin to the distribution, or correct the value the stack writes for the region",
+            ))
+    if routing.kvs_value is not None and routing.kvs_value not in set(values.values()):
+        problems.append(ConfigProblem(
+            f"KeyValueStore {routing.kvs_arn}", f"key {key!r}", f"is {routing.kvs_value!r}, which selects none of the stack's regions",
+            f"put one of {sorted(set(values.values()))}",
+        ))
+    return problems
+
+
+def _prefix_problems(routing: RoutingFacts, who: str) -> list[ConfigProblem]:
+    problems = []
+    origin_request = [a for a in routing.associations if a.event_type == "origin-request"]
+    arn = routing.lambda_arn or "(unnamed)"
+    if routing.lambda_arn is not None and routing.lambda_arn.endswith(":$LATEST"):
+        problems.append(ConfigProblem(
+            f"Lambda@Edge {arn}", "version", "is $LATEST", "publish a numbered version and associate that (CloudFront refuses $LATEST)",
+        ))
+    if not any(a.arn == routing.lambda_arn for a in origin_request):
+        found = ", ".join(f"{a.event_type} {a.arn}" for a in routing.associations) or "no function at all"
+        problems.append(ConfigProblem(
+            who, "LambdaFunctionAssociations", f"do not run {arn} at origin-request (found: {found}), so no prefix is mapped",
+            "associate that numbered version at origin-request",
+        ))
+    if not routing.prefixes:
+        problems.append(ConfigProblem(who, "prefixes", "are none", "name every first path element the function maps"))
+    return problems
+
+
+def distribution_problems(facts: StackFacts) -> list[ConfigProblem]:
+    """Seed 003: the price class the stack asks for, CORS for web players, no twin claiming its names."""
+    edge = facts.edge
+    who = f"CloudFront distribution {edge.distribution_id}"
+    problems = []
+    if edge.expected_price_class is not None and edge.price_class != edge.expected_price_class:
+        problems.append(ConfigProblem(
+            who, "PriceClass", f"is {edge.price_class}, not {edge.expected_price_class} as the stack file says",
+            "set the price class, or correct the stack file",
+        ))
+    if edge.cors_headers_policy is False:
+        problems.append(ConfigProblem(
+            who, f"cache behaviour {edge.behavior} ResponseHeadersPolicyId", "adds no CORS headers, so web players on another origin are refused",
+            "attach a response headers policy with CORS (e.g. Managed-SimpleCORS)",
+        ))
+    for other in edge.other_enabled_with_alias:
+        problems.append(ConfigProblem(
+            who, "Aliases", f"are also claimed by enabled distribution {other}",
+            f"disable {other} (a stale distribution) before deleting it",
+        ))
+    return problems
+
+
 def configuration_problems(facts: StackFacts) -> list[ConfigProblem]:
-    return channel_problems(facts) + edge_problems(facts) + expiry_problems(facts)
+    return (channel_problems(facts) + edge_problems(facts) + expiry_problems(facts) + routing_problems(facts)
+            + distribution_problems(facts))

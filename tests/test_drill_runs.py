@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.emulator import Misconfiguration
+from fixtures.routing import RoutingMode
 from tests.conftest import MakeStack
 from tests.drill_runner import run_drill
 
@@ -28,6 +29,14 @@ CHAOS = [
 ]
 
 CONFIG = "test_control_plane_is_configured_for_failover"
+SWITCH_OVER = "test_planned_switch_over_to_the_secondary_region_and_back"
+DEAD_REGION = "test_switch_to_a_dead_region_is_carried_to_the_live_one"
+PREFIXES = "test_every_prefix_reaches_its_origin"
+ROUTING_SCENARIOS = {
+    RoutingMode.ORIGIN_GROUP: [],
+    RoutingMode.KVS: [SWITCH_OVER, DEAD_REGION],
+    RoutingMode.PATH_PREFIX: [PREFIXES],
+}
 
 # switch -> [(scenario test name, words its failure must contain)]: what breaks, and the preflight that saw it coming
 MATRIX: dict[Misconfiguration, list[tuple[str, list[str]]]] = {
@@ -61,18 +70,61 @@ MATRIX: dict[Misconfiguration, list[tuple[str, list[str]]]] = {
         (CONFIG, ["let a dead primary hold a request for up to 6 s"]),
     ],
 }
+# Switches of a routing by an edge function: the same, on a stack with that routing.
+ROUTING_MATRIX: dict[tuple[Misconfiguration, RoutingMode], list[tuple[str, list[str]]]] = {
+    (Misconfiguration.EDGE_FUNCTION_NOT_ASSOCIATED, RoutingMode.KVS): [
+        (SWITCH_OVER, ["edge never failed over", "KVS active_region"]),
+        (CONFIG, ["FunctionAssociations do not run playback-router at viewer-request"]),
+    ],
+    (Misconfiguration.KVS_UNKNOWN_ORIGIN, RoutingMode.KVS): [
+        (SWITCH_OVER, ["edge never failed over", "'local-west-2'"]),
+        (CONFIG, ["named 'local-west-2' in the stack, which is no origin the function can route to"]),
+    ],
+    (Misconfiguration.KVS_NO_FUNCTION_ORIGIN_GROUP, RoutingMode.KVS): [
+        (DEAD_REGION, ["took viewers down", "outage", "HTTP 503"]),
+    ],
+    (Misconfiguration.EDGE_FUNCTION_NOT_ASSOCIATED, RoutingMode.PATH_PREFIX): [
+        (PREFIXES, ["answered 403", "not the documented 502"]),
+        (CONFIG, ["LambdaFunctionAssociations do not run", "at origin-request"]),
+    ],
+    (Misconfiguration.PREFIX_NOT_STRIPPED, RoutingMode.PATH_PREFIX): [
+        (PREFIXES, ["the prefix is not stripped", "answered 403"]),
+    ],
+    (Misconfiguration.CDN_IDENTIFIER_MISSING, RoutingMode.PATH_PREFIX): [
+        (PREFIXES, ["no X-MediaPackage-CDNIdentifier header", "answered 403"]),
+    ],
+    (Misconfiguration.CDN_IDENTIFIER_WRONG, RoutingMode.PATH_PREFIX): [
+        (PREFIXES, ["X-MediaPackage-CDNIdentifier differs from the endpoint's secret (value not shown)", "answered 403"]),
+    ],
+}
+CASES = [((switch, RoutingMode.ORIGIN_GROUP), words) for switch, words in MATRIX.items()] + list(ROUTING_MATRIX.items())
 
 
-@pytest.mark.parametrize("length", [1.0, 2.0], ids=["L=1 scaled knobs", "L=2 AWS whole-second knobs"])
-def test_the_whole_drill_passes_on_the_correct_stack_and_agrees_with_the_edge(length: float, tmp_path: Path) -> None:
-    """Every scenario passes with write skew on; each chaos scenario's fail-back figure is within
-    max(0.1 L, one poll interval) of the edge's own record (its 10 Hz probe, not the viewer's requests),
-    plus the probe's period, the resolution that record has."""
-    run = run_drill(["--segment-length", f"{length:g}"], tmp_path, timeout_s=900)
-    failed = {name: case.message[:600] for name, case in run.cases.items() if case.outcome != "passed"}
+@pytest.mark.parametrize(
+    "length,routing",
+    [(1.0, RoutingMode.ORIGIN_GROUP), (2.0, RoutingMode.ORIGIN_GROUP), (1.0, RoutingMode.KVS), (1.0, RoutingMode.PATH_PREFIX)],
+    ids=["L=1 scaled knobs", "L=2 AWS whole-second knobs", "L=1 routing kvs", "L=1 routing path-prefix"],
+)
+def test_the_whole_drill_passes_on_the_correct_stack_and_agrees_with_the_edge(
+    length: float, routing: RoutingMode, tmp_path: Path
+) -> None:
+    """Every scenario passes with write skew on (those of other routings skip); each chaos scenario's
+    fail-back figure is within max(0.1 L, one poll interval) of the edge's own record (its 10 Hz probe,
+    not the viewer's requests), plus the probe's period, the resolution that record has. The planned
+    switch-over's failover figure is held to the same standard."""
+    run = run_drill(["--segment-length", f"{length:g}", "--routing", routing.value], tmp_path, timeout_s=900)
+    others = {name for mode, names in ROUTING_SCENARIOS.items() if mode is not routing for name in names}
+    failed = {name: case.message[:600] for name, case in run.cases.items() if case.outcome != "passed" and name not in others}
     assert run.returncode == 0 and not failed, f"{failed}\n{run.output[-3000:]}"
+    assert all(run.cases[name].outcome == "skipped" for name in others), {n: run.cases[n].outcome for n in others}
     target = max(0.1 * length, math.ceil(length)) + 0.1
-    for name in CHAOS:
+    switch = [SWITCH_OVER] if routing is RoutingMode.KVS else []
+    for name in switch:
+        properties = run.cases[name].properties
+        measured, truth = properties["time_to_failover_s"], properties["edge_truth_failover_s"]
+        assert measured and truth, f"{name}: failover {measured!r}, edge truth {truth!r}"
+        assert abs(float(measured) - float(truth)) <= target, f"{name}: failover {measured} s, edge truth {truth} s"
+    for name in CHAOS + switch:
         properties = run.cases[name].properties
         missing = CHAOS_PROPERTIES - set(properties)
         assert not missing, f"{name} lacks JUnit properties {missing}"
@@ -81,14 +133,18 @@ def test_the_whole_drill_passes_on_the_correct_stack_and_agrees_with_the_edge(le
         assert abs(float(measured) - float(truth)) <= target, f"{name}: fail-back {measured} s, edge truth {truth} s"
         assert properties["failback_rendition"].startswith("p0/") or name != PAUSE, properties["failback_rendition"]
     timelines = sorted(p.name for p in (tmp_path / "timelines").glob("*.json"))
-    assert len(timelines) == len(CHAOS) + 3 and (tmp_path / "drill-report.html").exists(), timelines  # + viewer, watch, stop
+    extra = len(ROUTING_SCENARIOS[routing]) - (routing is RoutingMode.PATH_PREFIX)  # the prefix check writes no timeline
+    assert len(timelines) == len(CHAOS) + 3 + extra and (tmp_path / "drill-report.html").exists(), timelines  # + viewer, watch, stop
 
 
-@pytest.mark.parametrize("switch", list(MATRIX), ids=lambda m: m.value)
-def test_misconfiguration_fails_the_expected_scenario_for_the_expected_reason(switch: Misconfiguration, tmp_path: Path) -> None:
-    expected = MATRIX[switch]
+@pytest.mark.parametrize("case", [case for case, _ in CASES], ids=lambda c: f"{c[0].value} ({c[1].value})")
+def test_misconfiguration_fails_the_expected_scenario_for_the_expected_reason(
+    case: tuple[Misconfiguration, RoutingMode], tmp_path: Path
+) -> None:
+    switch, routing = case
+    expected = dict(CASES)[case]
     selection = " or ".join(name.split("[")[0] for name, _ in expected)
-    run = run_drill(["--misconfigure", switch.value, "-k", selection], tmp_path)
+    run = run_drill(["--misconfigure", switch.value, "--routing", routing.value, "-k", selection], tmp_path)
     assert run.returncode == 1, run.output[-3000:]
     for name, words in expected:
         case = run.cases.get(name)
@@ -138,6 +194,10 @@ def test_a_broken_stream_fails_the_watch(make_stack: MakeStack, tmp_path: Path) 
         (["--stack", "aws", "--stack-file", "README.md"], "README.md: not valid YAML at line"),
         (["--stack", "aws", "--stack-file", "docs/iam-policy.json"], "docs/iam-policy.json: name is required"),
         (["--allow-chaos"], "--allow-chaos and --dry-run apply to --stack aws only"),
+        (["--routing", "dns"], "--routing must be one of origin-group, kvs, path-prefix, got 'dns'"),
+        (["--misconfigure", "kvs-unknown-origin"], "--misconfigure kvs-unknown-origin applies to --routing kvs, not origin-group"),
+        (["--stack", "url", "--playback-url", "http://127.0.0.1:9/x.m3u8", "--segment-length", "1", "--routing", "kvs"],
+         "--routing applies to the local stack only"),
     ],
 )
 def test_bad_settings_are_refused_by_name(args: list[str], words: str, tmp_path: Path) -> None:
