@@ -7,21 +7,25 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from fixtures.emulator import EmulatedStack, Misconfiguration, OriginKind, StackConfig
+from fixtures.routing import RoutingMode
 
 MakeStack = Callable[..., EmulatedStack]
 
 
 @pytest.fixture
 def make_stack() -> Iterator[MakeStack]:
-    """Start an emulated stack with the given segment length, misconfigurations and origin kind."""
+    """Start an emulated stack with the given segment length, misconfigurations, origin kind and routing."""
     started: list[EmulatedStack] = []
 
     def make(
         segment_length_s: float = 0.5,
         *misconfigurations: Misconfiguration,
         origin_kind: OriginKind = OriginKind.S3,
+        routing: RoutingMode = RoutingMode.ORIGIN_GROUP,
+        probe_hz: float | None = None,
     ) -> EmulatedStack:
-        stack = EmulatedStack(StackConfig.local(segment_length_s, set(misconfigurations), origin_kind))
+        config = StackConfig.local(segment_length_s, set(misconfigurations), origin_kind, routing=routing)
+        stack = EmulatedStack(config, probe_hz=probe_hz)
         started.append(stack)
         stack.start()
         return stack

@@ -11,13 +11,12 @@ import requests
 from checks.hls_parse import parse_media_playlist
 from checks.timeline import MediaPlaylist
 from fixtures.emulator import EmulatedStack
-from fixtures.emulator.origin import SECRET_HEADER
 
 T = TypeVar("T")
 
 
 def origin_get(stack: EmulatedStack, region: str, key: str, secret: bool = True) -> requests.Response:
-    headers = {SECRET_HEADER: stack.config.edge.secret} if secret else {}
+    headers = {stack.config.edge.secret_header: stack.config.edge.secret} if secret else {}
     return requests.get(f"{stack.origins[region].url}/{key}", headers=headers, timeout=5)
 
 
