@@ -3,6 +3,9 @@
 moto 5.2.5 has no MediaLive schedule (docs/moto-coverage.md section 3.6). A faithful stand-in is
 added to moto's own MediaLive routes, so it answers in-process and in the loopback server alike: it
 stores each action as sent and lists them back in creation order, the way DescribeSchedule does.
+Likewise for CloudFront: GetResponseHeadersPolicy answers for the managed policies, and a cache
+behaviour keeps the FunctionAssociations and LambdaFunctionAssociations it was created with (moto
+replaces both with Quantity 0).
 
 ``build_world`` creates, in moto, the stack seed 004 describes (two regions' S3 buckets and
 epoch-locked MediaLive channels, one CloudFront distribution with an origin group, the CDN secret
@@ -88,6 +91,47 @@ def _install_schedule_route() -> None:
 
 _install_schedule_route()
 
+# Managed response headers policies (CloudFront Developer Guide, "Use managed response headers policies").
+SIMPLE_CORS_POLICY = "60669652-455b-4ae9-85a4-c4c02393f86c"  # Managed-SimpleCORS
+SECURITY_HEADERS_POLICY = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # Managed-SecurityHeadersPolicy: no CORS
+_CORS = ("<CorsConfig><AccessControlAllowOrigins><Quantity>1</Quantity><Items><Origin>*</Origin></Items></AccessControlAllowOrigins>"
+         "<AccessControlAllowHeaders><Quantity>1</Quantity><Items><Header>*</Header></Items></AccessControlAllowHeaders>"
+         "<AccessControlAllowMethods><Quantity>2</Quantity><Items><Method>GET</Method><Method>HEAD</Method></Items>"
+         "</AccessControlAllowMethods><AccessControlAllowCredentials>false</AccessControlAllowCredentials>"
+         "<OriginOverride>false</OriginOverride></CorsConfig>")
+_HEADERS_POLICIES = {SIMPLE_CORS_POLICY: ("Managed-SimpleCORS", _CORS), SECURITY_HEADERS_POLICY: ("Managed-SecurityHeadersPolicy", "")}
+
+
+def _response_headers_policy_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    policy_id = full_url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+    if policy_id not in _HEADERS_POLICIES:
+        return 404, {}, ("<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchResponseHeadersPolicy</Code>"
+                         "<Message>The response headers policy does not exist.</Message></Error></ErrorResponse>")
+    name, cors = _HEADERS_POLICIES[policy_id]
+    return 200, {"ETag": "E1MANAGED"}, (
+        '<?xml version="1.0"?><ResponseHeadersPolicy xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">'
+        f"<Id>{policy_id}</Id><LastModifiedTime>2024-01-01T00:00:00Z</LastModifiedTime>"
+        f"<ResponseHeadersPolicyConfig><Name>{name}</Name>{cors}</ResponseHeadersPolicyConfig></ResponseHeadersPolicy>"
+    )
+
+
+def _install_cloudfront_stand_ins() -> None:
+    import moto.cloudfront.models as cloudfront_models
+    import moto.cloudfront.urls as cloudfront_urls
+
+    cloudfront_urls.url_paths["{0}/2020-05-31/response-headers-policy/(?P<policy_id>[^/]+)$"] = _response_headers_policy_route
+    created = cloudfront_models.DefaultCacheBehaviour.__init__
+
+    def keeping_associations(self: Any, config: dict[str, Any]) -> None:
+        created(self, config)
+        self.function_associations = config.get("FunctionAssociations") or {"Quantity": 0}
+        self.lambda_function_associations = config.get("LambdaFunctionAssociations") or {"Quantity": 0}
+
+    cloudfront_models.DefaultCacheBehaviour.__init__ = keeping_associations  # type: ignore[method-assign]
+
+
+_install_cloudfront_stand_ins()
+
 
 @contextmanager
 def moto_server() -> Iterator[str]:
@@ -152,8 +196,14 @@ def _origin(region: str, attempts: int = 1, read_timeout: int = 1, headers: bool
 def distribution_config(**overrides: Any) -> dict[str, Any]:
     codes = overrides.get("codes", [403, 404, 500, 502, 503, 504])
     behaviour = {"ViewerProtocolPolicy": "redirect-to-https", "CachePolicyId": "08627262-05a9-4f76-9ded-b50ca2e3a84f"}
+    playback = {**behaviour, **({"ResponseHeadersPolicyId": overrides.get("headers_policy", SIMPLE_CORS_POLICY)}
+                                if overrides.get("headers_policy", SIMPLE_CORS_POLICY) else {})}
+    for field, items in (("FunctionAssociations", overrides.get("functions", [])), ("LambdaFunctionAssociations", overrides.get("lambdas", []))):
+        playback[field] = {"Quantity": len(items), "Items": items}
+    aliases = overrides.get("aliases", [])
     return {
-        "CallerReference": "failover-drill-world", "Comment": "drill", "Enabled": overrides.get("enabled", True),
+        "CallerReference": overrides.get("reference", "failover-drill-world"), "Comment": "drill", "Enabled": overrides.get("enabled", True),
+        "Aliases": {"Quantity": len(aliases), "Items": aliases}, "PriceClass": overrides.get("price_class", "PriceClass_100"),
         "Origins": {"Quantity": 2, "Items": [
             _origin(PRIMARY, overrides.get("attempts", 1), overrides.get("read_timeout", 1), overrides.get("headers", True)),
             _origin(SECONDARY, headers=overrides.get("headers", True)),
@@ -166,7 +216,7 @@ def distribution_config(**overrides: Any) -> dict[str, Any]:
         # moto refuses an origin group as the default behaviour's target (AWS allows it), so the
         # group serves live/* through a cache behaviour, the way most live distributions are built anyway.
         "DefaultCacheBehavior": {"TargetOriginId": ORIGIN_IDS[PRIMARY], **behaviour},
-        "CacheBehaviors": {"Quantity": 1, "Items": [{"PathPattern": "live/*", "TargetOriginId": overrides.get("target", "live-group"), **behaviour}]},
+        "CacheBehaviors": {"Quantity": 1, "Items": [{"PathPattern": overrides.get("pattern", "live/*"), "TargetOriginId": overrides.get("target", "live-group"), **playback}]},
         "CustomErrorResponses": {"Quantity": len(error_codes := overrides.get("error_codes", codes)), "Items": [
             {"ErrorCode": code, "ErrorCachingMinTTL": overrides.get("error_ttl", 1)} for code in error_codes
         ]},
@@ -226,7 +276,8 @@ def build_world(directory: Path, playback_url: str, *, chaos: dict[str, Any] | N
             for role, region in (("primary", PRIMARY), ("secondary", SECONDARY))
         },
         "cdn": {"distribution_id": distribution["Id"],
-                "secret_header": {"name": SECRET_HEADER, "secret_id": SECRET_NAME, "secret_region": PRIMARY, "json_key": "value"}},
+                "secret_header": {"name": SECRET_HEADER, "secret_id": SECRET_NAME, "secret_region": PRIMARY, "json_key": "value"},
+                **overrides.get("stack_cdn", {})},
         "attribution": overrides.get("attribution", {"strategy": "header", "header": "X-Drill-Origin"}),
         "chaos": chaos if chaos is not None else {"allowed": True},
         "timing": overrides.get("timing", {"manifest_expiry_s": 1.8, "manifest_expiry_mechanism": "a Lambda deletes manifests older than 1.8 s"}),

@@ -13,6 +13,11 @@ from fixtures.aws.stack_file import StackFileError, load_stack_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "stack-file.example.yaml"
+KVS = {"arn": "arn:aws:cloudfront::111122223333:key-value-store/0a1b2c3d-aaaa-bbbb-cccc-123456789012", "key": "active_origin",
+       "function": "live-router", "values": {"us-east-1": "origin-east", "us-west-2": "origin-west"}}
+PREFIX = {"lambda_arn": "arn:aws:lambda:us-east-1:111122223333:function:live-prefix-router:7",
+          "prefixes": [{"prefix": "0a1b2c3d4e5f6a7b", "origin_domain": "0a1b2c3d4e5f6a7b.mediapackage.us-east-1.amazonaws.com"}],
+          "cdn_identifier_header": {"secret_id": "drill/mediapackage-cdn-identifier", "secret_region": "us-east-1"}}
 
 
 def _example() -> dict[str, Any]:
@@ -76,6 +81,10 @@ _DELETE = object()
         ("chaos.blackout_windows", [{"start": "2026-12-19T12:00:00Z", "end": "2026-12-18T00:00:00Z"}],
          "chaos.blackout_windows[0].end must be after start"),
         ("timing.manifest_expiry_mechanism", _DELETE, "manifest_expiry_s and manifest_expiry_mechanism go together"),
+        ("cdn.routing", "dns", "cdn.routing must be one of origin-group, kvs, path-prefix; got 'dns'"),
+        ("cdn.routing", "kvs", "cdn.kvs is required with routing kvs"),
+        ("cdn.kvs", KVS, "cdn.kvs belongs to routing kvs, not origin-group"),
+        ("cdn.price_class", "PriceClass_300", "cdn.price_class must be one of PriceClass_100, PriceClass_200, PriceClass_All"),
     ],
 )
 def test_each_mistake_is_refused_naming_the_field(path: str, value: Any, words: str, tmp_path: Path) -> None:
@@ -86,6 +95,59 @@ def test_each_mistake_is_refused_naming_the_field(path: str, value: Any, words: 
         load_stack_file(_write(tmp_path, document))
     assert words in str(error.value) and str(tmp_path) in str(error.value)
     assert "\n" not in str(error.value)  # one line, naming the field
+
+
+def _routed(routing: str, block: str, value: dict[str, Any]) -> dict[str, Any]:
+    document = _example()
+    document["cdn"].update({"routing": routing, block: value})
+    return document
+
+
+def test_function_routings_load_with_their_defaults(tmp_path: Path) -> None:
+    kvs = load_stack_file(_write(tmp_path, _routed("kvs", "kvs", KVS))).cdn.kvs
+    assert kvs is not None and kvs.propagation_budget_s == 10 and kvs.values["us-west-2"] == "origin-west"
+    stack = load_stack_file(_write(tmp_path, _routed("path-prefix", "path_prefix", PREFIX)))
+    prefix = stack.cdn.path_prefix
+    assert prefix is not None and prefix.unknown_prefix_status == 502
+    assert prefix.cdn_identifier_header.header_name == "X-MediaPackage-CDNIdentifier" and prefix.prefixes[0].host_header is None
+    assert stack.viewer_url == "https://d111111abcdef8.cloudfront.net/0a1b2c3d4e5f6a7b/live/index.m3u8"
+    assert load_stack_file(EXAMPLE).cdn.price_class == "PriceClass_100"
+
+
+@pytest.mark.parametrize(
+    "routing,block,change,words",
+    [
+        ("kvs", "kvs", {"values": {"us-east-1": "origin-east"}}, "cdn.kvs.values must name exactly the stack's regions ['us-east-1', 'us-west-2']"),
+        ("kvs", "kvs", {"values": {"us-east-1": "o", "us-west-2": "o"}}, "cdn.kvs.values must select each region with its own value"),
+        ("kvs", "kvs", {"arn": "arn:aws:cloudfront::111122223333:distribution/E2"}, "cdn.kvs.arn is 'arn:aws:cloudfront::111122223333:distribution/E2'"),
+        ("kvs", "kvs", {"key": "k" * 513}, "cdn.kvs.key must be 1 to 512 bytes"),
+        ("kvs", "kvs", {"propagation_budget_s": 0}, "cdn.kvs.propagation_budget_s must be greater than 0"),
+        ("path-prefix", "path_prefix", {"lambda_arn": "arn:aws:lambda:us-east-1:111122223333:function:router:$LATEST"},
+         "cdn.path_prefix.lambda_arn names $LATEST; CloudFront runs only a numbered version"),
+        ("path-prefix", "path_prefix", {"lambda_arn": "arn:aws:lambda:us-east-1:111122223333:function:router:live"},
+         "cdn.path_prefix.lambda_arn names the alias 'live'"),
+        ("path-prefix", "path_prefix", {"lambda_arn": "arn:aws:lambda:us-east-1:111122223333:function:router"},
+         "cdn.path_prefix.lambda_arn names no version"),
+        ("path-prefix", "path_prefix", {"lambda_arn": "arn:aws:lambda:eu-west-1:111122223333:function:router:3"},
+         "cdn.path_prefix.lambda_arn is in eu-west-1; Lambda@Edge functions live in us-east-1"),
+        ("path-prefix", "path_prefix", {"prefixes": [{"prefix": "a/b", "origin_domain": "x.example.com"}]},
+         "cdn.path_prefix.prefixes[0].prefix is 'a/b', which is not valid here"),
+        ("path-prefix", "path_prefix", {"prefixes": [{"prefix": "a", "origin_domain": "10.0.0.1"}]},
+         "cdn.path_prefix.prefixes[0].origin_domain is '10.0.0.1', which is not valid here"),
+        ("path-prefix", "path_prefix", {"prefixes": [{"prefix": "a", "origin_domain": "a.example.com", "region": "eu-west-1"}]},
+         "cdn.path_prefix.prefixes[0].region is 'eu-west-1', not one of the stack's regions"),
+        ("path-prefix", "path_prefix", {"prefixes": [{"prefix": "live", "origin_domain": "a.example.com"}]},
+         "playback_url starts with the prefix 'live'; give it without one"),
+        ("path-prefix", "path_prefix", {"unknown_prefix_status": 200}, "cdn.path_prefix.unknown_prefix_status must be at least 400"),
+        ("path-prefix", "path_prefix", {"cdn_identifier_header": {"secret_id": "s", "secret_region": "us-east-1", "value": "leak-me"}},
+         "cdn.path_prefix.cdn_identifier_header.value must not be in the stack file"),
+    ],
+)
+def test_each_routing_mistake_is_refused_naming_the_field(routing: str, block: str, change: dict[str, Any], words: str, tmp_path: Path) -> None:
+    document = _routed(routing, block, {**(KVS if block == "kvs" else PREFIX), **change})
+    with pytest.raises(StackFileError) as error:
+        load_stack_file(_write(tmp_path, document))
+    assert words in str(error.value) and "\n" not in str(error.value) and "leak-me" not in str(error.value)
 
 
 def test_a_secret_value_in_the_file_is_refused_without_echoing_it(tmp_path: Path) -> None:
