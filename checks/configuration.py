@@ -59,6 +59,7 @@ class OriginGroupFacts:
     group_id: str
     member_ids: tuple[str, ...]
     failover_codes: frozenset[int]
+    selection_criteria: str = "default"  # or media-quality-based (MQAR)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,23 @@ class RoutingFacts:
 
 
 @dataclass(frozen=True)
+class MediaPackageFacts:
+    """One region's MediaPackage v2 channel and origin endpoint, as GetChannel, GetOriginEndpoint and
+    GetOriginEndpointPolicy give them (dynamic-origins-mqar.md 2.5, 3)."""
+
+    region: str
+    endpoint: str  # channel group/channel/endpoint
+    input_type: str | None  # CMAF is needed for MQCS and forced endpoint errors
+    epoch_locked: bool | None  # OutputLockingMode EPOCH_LOCKED (CMAF only); None: not reported
+    publish_mqcs: bool | None  # OutputHeaderConfiguration.PublishMQCS
+    mqcs_input_switching: bool | None  # InputSwitchConfiguration.MQCSInputSwitching
+    preferred_input: int | None
+    endpoint_error_conditions: tuple[str, ...]  # ForceEndpointErrorConfiguration.EndpointErrorConditions
+    cdn_auth: bool | None  # the endpoint policy has a CdnAuthConfiguration and requires the matching header
+    identifier_matches: bool | None  # the CloudFront origin sends X-MediaPackageV2-CDNIdentifier equal to the secret
+
+
+@dataclass(frozen=True)
 class ExpiryFacts:
     """What turns a stale manifest at one region's origin into an error, as far as anyone can tell."""
 
@@ -130,6 +148,7 @@ class StackFacts:
     error_caching_max_s: float = 1.0
     secret_header_name: str | None = None
     routing: RoutingFacts | None = None
+    mediapackage: tuple[MediaPackageFacts, ...] = ()  # primary first; empty unless the origins are MediaPackage v2
 
 
 @dataclass(frozen=True)
@@ -421,6 +440,87 @@ def distribution_problems(facts: StackFacts) -> list[ConfigProblem]:
     return problems
 
 
+MQAR = "media-quality-based"
+MQCS_SETTINGS = ("input_type", "epoch_locked", "publish_mqcs", "mqcs_input_switching", "preferred_input")
+
+
+def mediapackage_problems(facts: StackFacts) -> list[ConfigProblem]:
+    """MediaPackage v2 channels set up for cross-region failover: CMAF, epoch-locked, identical in both
+    regions, no forced endpoint errors on the backup, CDN authorization that the edge satisfies."""
+    problems = []
+    for mp in facts.mediapackage:
+        who = f"MediaPackage v2 endpoint {mp.endpoint} ({mp.region})"
+        if mp.input_type != "CMAF":
+            problems.append(ConfigProblem(who, "channel InputType", f"is {mp.input_type}",
+                                          "use CMAF ingest: MQCS and forced endpoint errors need it (recreate the channel)"))
+        if mp.epoch_locked is False:
+            problems.append(ConfigProblem(who, "OutputLockingMode", "is not EPOCH_LOCKED, so the regions' segments do not line up",
+                                          "use EPOCH_LOCKED (the CMAF default; it cannot be changed later)"))
+        if mp.cdn_auth is False:
+            problems.append(ConfigProblem(
+                who, "endpoint policy CdnAuthConfiguration",
+                "is missing or not enforced (no Allow conditioned on mediapackagev2:RequestHasMatchingCdnAuthHeader): "
+                "anyone may read the endpoint, or, with no policy at all, not even CloudFront",
+                "put an endpoint policy with CdnAuthConfiguration and an Allow on GetObject and GetHeadObject conditioned on "
+                "RequestHasMatchingCdnAuthHeader",
+            ))
+        if mp.identifier_matches is False:
+            problems.append(ConfigProblem(
+                who, "CloudFront origin custom header X-MediaPackageV2-CDNIdentifier",
+                "differs from the secret the endpoint checks (value not shown), so MediaPackage answers 403",
+                "set the origin's header from the secret's current value",
+            ))
+    if len(facts.mediapackage) == 2:
+        primary, secondary = facts.mediapackage
+        for setting in MQCS_SETTINGS:
+            if getattr(primary, setting) != getattr(secondary, setting):
+                problems.append(ConfigProblem(
+                    f"MediaPackage v2 channels in {primary.region} and {secondary.region}", setting,
+                    f"differs: {getattr(primary, setting)} against {getattr(secondary, setting)}",
+                    "configure both regions identically (names, paths and settings)",
+                ))
+        # A primary endpoint without STALE_MANIFEST is expiry_problems' finding (it is this origin kind's expiry).
+        if secondary.endpoint_error_conditions:
+            problems.append(ConfigProblem(
+                f"MediaPackage v2 endpoint {secondary.endpoint} ({secondary.region})", "ForceEndpointErrorConfiguration",
+                f"is set ({list(secondary.endpoint_error_conditions)}) on the backup region too, so both can answer 404 at once",
+                "remove it from the backup region's endpoint (AWS: leave the backup without it to maximize the chances of failover)",
+            ))
+    return problems
+
+
+def mqar_problems(facts: StackFacts) -> list[ConfigProblem]:
+    """Media-quality-based origin selection works only with MediaPackage v2 origins publishing a score, 404 among
+    the failover codes, and no Lambda@Edge origin trigger on the behaviour (which turns it off)."""
+    edge = facts.edge
+    group = edge.groups.get(edge.target_id)
+    if group is None or group.selection_criteria != MQAR:
+        return []
+    who = f"CloudFront distribution {edge.distribution_id} origin group {group.group_id}"
+    problems = []
+    if 404 not in group.failover_codes:
+        problems.append(ConfigProblem(who, "FailoverCriteria.StatusCodes", "lack 404, which MQAR requires",
+                                      "add 404: a forced endpoint error answers 404"))
+    kinds = {edge.origins[o].kind for o in group.member_ids if o in edge.origins}
+    if kinds - {"mediapackage-v2"}:
+        problems.append(ConfigProblem(who, "SelectionCriteria", f"is {MQAR}, but members are {sorted(kinds)}",
+                                      "use MediaPackage v2 origins, or the default selection"))
+    triggers = [a for a in (facts.routing.associations if facts.routing else ()) if a.event_type in ("origin-request", "origin-response")]
+    if triggers:
+        problems.append(ConfigProblem(
+            f"CloudFront distribution {edge.distribution_id} cache behaviour {edge.behavior}", "LambdaFunctionAssociations",
+            f"include {triggers[0].event_type} {triggers[0].arn}, which turns media-quality-based selection off",
+            "move the Lambda@Edge function off this behaviour, or give up MQAR",
+        ))
+    unpublished = [mp.region for mp in facts.mediapackage if mp.publish_mqcs is False]
+    if unpublished:
+        problems.append(ConfigProblem(
+            who, "SelectionCriteria", f"is {MQAR}, but the channels in {', '.join(unpublished)} do not publish a score (PublishMQCS false)",
+            "set OutputHeaderConfiguration.PublishMQCS true on both channels",
+        ))
+    return problems
+
+
 def configuration_problems(facts: StackFacts) -> list[ConfigProblem]:
     return (channel_problems(facts) + edge_problems(facts) + expiry_problems(facts) + routing_problems(facts)
-            + distribution_problems(facts))
+            + distribution_problems(facts) + mediapackage_problems(facts) + mqar_problems(facts))

@@ -7,6 +7,7 @@ import pytest
 from checks.findings import Code
 from fixtures.drill import Drill, Phases
 from fixtures.stacks.base import Stack
+from fixtures.verdict import MEDIAPACKAGE_V2
 
 
 @pytest.mark.chaos
@@ -16,6 +17,11 @@ def test_channel_stopped_is_reported_as_endlist(drill: Drill, chaos_stack: Stack
     Expect: the drill reports endlist-on-live (so its exit code stays meaningful); the channel is started again.
     """
     assert chaos_stack.primary is not None
+    if chaos_stack.origin_kind() == MEDIAPACKAGE_V2:
+        pytest.skip(
+            "MediaPackage v2 builds its own playlists: whether it relays MediaLive's EXT-X-ENDLIST on a channel stop is "
+            "unverified (AWS does not say); the emulator treats a stopped input as a stalled one"
+        )
     result = drill.run(
         "channel stopped (negative control)",
         fault=chaos_stack.channel_stopped(chaos_stack.primary),

@@ -9,6 +9,8 @@ from fixtures.budgets import failback_budget_s
 from fixtures.drill import Budgets, Drill, Phases
 from fixtures.stacks.base import Stack, combined
 from fixtures.verdict import (
+    MEDIAPACKAGE_V2,
+    absorbed_expectations,
     assert_failed_back_within_budget,
     assert_no_continuity_findings,
     assert_stalls_within_allowance,
@@ -22,10 +24,17 @@ def test_pipeline_0_lost_in_both_regions(drill: Drill, chaos_stack: Stack) -> No
     """Steady state: the player plays pipeline 0's renditions through the redundant index.
     Fault: pipeline 0 is paused in both regions, so its renditions error at the edge whichever origin is asked.
     Expect: the player switches to pipeline 1's renditions, numbering stays continuous; pipeline 0 returns after resume.
+    Behind MediaPackage v2 origins each channel switches to its other input: no error, no stall, nothing moves.
     """
     fault = combined(
         "pipeline 0 lost in both regions", *(chaos_stack.pipeline_paused(region, 0) for region in chaos_stack.regions)
     )
+    if chaos_stack.origin_kind() == MEDIAPACKAGE_V2:  # each region's channel switches to its other input
+        assert chaos_stack.primary is not None
+        settle = failback_budget_s(chaos_stack, waits_for_encoder=True)
+        result = drill.run("pipeline 0 lost in both regions", fault=fault, phases=Phases(steady=2, fault=6, recovery=5))
+        judge(result, *absorbed_expectations(chaos_stack.primary, settle))
+        return
     plan = Budgets(
         failover_s=None,  # the edge cannot fail over here: the player's redundant switch is what is judged
         failback_s=failback_budget_s(chaos_stack, waits_for_encoder=True, errors_were_cached=True),

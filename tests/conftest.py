@@ -23,8 +23,11 @@ def make_stack() -> Iterator[MakeStack]:
         origin_kind: OriginKind = OriginKind.S3,
         routing: RoutingMode = RoutingMode.ORIGIN_GROUP,
         probe_hz: float | None = None,
+        selection_criteria: str = "default",
     ) -> EmulatedStack:
-        config = StackConfig.local(segment_length_s, set(misconfigurations), origin_kind, routing=routing)
+        config = StackConfig.local(
+            segment_length_s, set(misconfigurations), origin_kind, routing=routing, selection_criteria=selection_criteria
+        )
         stack = EmulatedStack(config, probe_hz=probe_hz)
         started.append(stack)
         stack.start()

@@ -97,7 +97,38 @@ ROUTING_MATRIX: dict[tuple[Misconfiguration, RoutingMode], list[tuple[str, list[
         (PREFIXES, ["X-MediaPackage-CDNIdentifier differs from the endpoint's secret (value not shown)", "answered 403"]),
     ],
 }
-CASES = [((switch, RoutingMode.ORIGIN_GROUP), words) for switch, words in MATRIX.items()] + list(ROUTING_MATRIX.items())
+QUALITY = "test_primary_input_quality_drop_moves_viewers_by_score"
+DENIED = "test_primary_endpoint_denied_by_policy"
+REGION_LOST = "test_whole_primary_region_lost"
+MEDIAPACKAGE = ["--origin-kind", "mediapackage-v2", "--selection-criteria", "media-quality-based"]
+# Switches of MediaPackage v2 origins with media-quality-based selection: run with MEDIAPACKAGE.
+MEDIAPACKAGE_MATRIX: dict[Misconfiguration, list[tuple[str, list[str]]]] = {
+    Misconfiguration.MQAR_WITH_LAMBDA_EDGE: [
+        (QUALITY, ["kept viewers on the primary while its input quality was low", "edge never failed over"]),
+        (CONFIG, ["include origin-request", "which turns media-quality-based selection off"]),
+    ],
+    Misconfiguration.QUALITY_SCORE_NOT_PUBLISHED: [
+        (QUALITY, ["kept viewers on the primary while its input quality was low", "edge never failed over"]),
+        (CONFIG, ["do not publish a score (PublishMQCS false)"]),
+    ],
+    Misconfiguration.ENDPOINT_ERRORS_ON_BOTH_REGIONS: [
+        (CONFIG, ["ForceEndpointErrorConfiguration is set (['STALE_MANIFEST']) on the backup region too"]),
+    ],
+    Misconfiguration.FAILOVER_CODES_WITHOUT_4XX: [
+        (REGION_LOST, ["edge never failed over", "HTTP 404", "failover criteria"]),
+        (CONFIG, ["lack 404, which MQAR requires"]),
+    ],
+    Misconfiguration.NO_MANIFEST_EXPIRY: [
+        (REGION_LOST, ["edge never failed over", "stale for"]),
+        (CONFIG, ["enable ForceEndpointErrorConfiguration STALE_MANIFEST on the primary region's endpoint"]),
+    ],
+}
+# (switch, routing, whether on MediaPackage v2 with MQAR) -> what must fail, and why
+CASES: list[tuple[tuple[Misconfiguration, RoutingMode, bool], list[tuple[str, list[str]]]]] = (
+    [((switch, RoutingMode.ORIGIN_GROUP, False), words) for switch, words in MATRIX.items()]
+    + [((switch, routing, False), words) for (switch, routing), words in ROUTING_MATRIX.items()]
+    + [((switch, RoutingMode.ORIGIN_GROUP, True), words) for switch, words in MEDIAPACKAGE_MATRIX.items()]
+)
 
 
 @pytest.mark.parametrize(
@@ -113,7 +144,7 @@ def test_the_whole_drill_passes_on_the_correct_stack_and_agrees_with_the_edge(
     not the viewer's requests), plus the probe's period, the resolution that record has. The planned
     switch-over's failover figure is held to the same standard."""
     run = run_drill(["--segment-length", f"{length:g}", "--routing", routing.value], tmp_path, timeout_s=900)
-    others = {name for mode, names in ROUTING_SCENARIOS.items() if mode is not routing for name in names}
+    others = {name for mode, names in ROUTING_SCENARIOS.items() if mode is not routing for name in names} | {QUALITY, DENIED}
     failed = {name: case.message[:600] for name, case in run.cases.items() if case.outcome != "passed" and name not in others}
     assert run.returncode == 0 and not failed, f"{failed}\n{run.output[-3000:]}"
     assert all(run.cases[name].outcome == "skipped" for name in others), {n: run.cases[n].outcome for n in others}
@@ -137,14 +168,35 @@ def test_the_whole_drill_passes_on_the_correct_stack_and_agrees_with_the_edge(
     assert len(timelines) == len(CHAOS) + 3 + extra and (tmp_path / "drill-report.html").exists(), timelines  # + viewer, watch, stop
 
 
-@pytest.mark.parametrize("case", [case for case, _ in CASES], ids=lambda c: f"{c[0].value} ({c[1].value})")
+def test_the_whole_drill_passes_on_mediapackage_v2_with_media_quality_selection_and_agrees_with_the_edge(tmp_path: Path) -> None:
+    """Behind MediaPackage v2 endpoints with MQAR: the quality drop moves viewers by score and back, the denied
+    endpoint and the lost region fail over and back, pipeline losses are absorbed by input switching; what
+    MediaPackage v2 cannot do skips, saying why. Figures agree with the edge's probe as above."""
+    run = run_drill([*MEDIAPACKAGE, "--segment-length", "1"], tmp_path, timeout_s=900)
+    skipped = {"test_channel_stopped_is_reported_as_endlist", "test_primary_region_manifests_expired",
+               "test_index_lists_both_pipelines_renditions", *(n for names in ROUTING_SCENARIOS.values() for n in names)}
+    wrong = {name: (case.outcome, case.message[:600]) for name, case in run.cases.items()
+             if case.outcome != ("skipped" if name in skipped else "passed")}
+    assert run.returncode == 0 and not wrong, f"{wrong}\n{run.output[-3000:]}"
+    for name in (QUALITY, DENIED, REGION_LOST):
+        properties = run.cases[name].properties
+        for way in ("failover", "failback"):
+            measured, truth = properties[f"time_to_{way}_s"], properties[f"edge_truth_{way}_s"]
+            assert measured and truth, f"{name}: {way} {measured!r}, edge truth {truth!r}"
+            assert abs(float(measured) - float(truth)) <= 1.1, f"{name}: {way} {measured} s, edge truth {truth} s"
+
+
+@pytest.mark.parametrize(
+    "case", [case for case, _ in CASES], ids=lambda c: f"{c[0].value} ({'mediapackage-v2 mqar' if c[2] else c[1].value})"
+)
 def test_misconfiguration_fails_the_expected_scenario_for_the_expected_reason(
-    case: tuple[Misconfiguration, RoutingMode], tmp_path: Path
+    case: tuple[Misconfiguration, RoutingMode, bool], tmp_path: Path
 ) -> None:
-    switch, routing = case
+    switch, routing, mediapackage = case
     expected = dict(CASES)[case]
     selection = " or ".join(name.split("[")[0] for name, _ in expected)
-    run = run_drill(["--misconfigure", switch.value, "--routing", routing.value, "-k", selection], tmp_path)
+    origins = MEDIAPACKAGE if mediapackage else []
+    run = run_drill(["--misconfigure", switch.value, "--routing", routing.value, *origins, "-k", selection], tmp_path)
     assert run.returncode == 1, run.output[-3000:]
     for name, words in expected:
         case = run.cases.get(name)
@@ -198,6 +250,11 @@ def test_a_broken_stream_fails_the_watch(make_stack: MakeStack, tmp_path: Path) 
         (["--misconfigure", "kvs-unknown-origin"], "--misconfigure kvs-unknown-origin applies to --routing kvs, not origin-group"),
         (["--stack", "url", "--playback-url", "http://127.0.0.1:9/x.m3u8", "--segment-length", "1", "--routing", "kvs"],
          "--routing applies to the local stack only"),
+        (["--origin-kind", "gcs"], "--origin-kind must be one of s3, mediastore, mediapackage-v2, got 'gcs'"),
+        (["--selection-criteria", "media-quality-based"], "needs --origin-kind mediapackage-v2"),
+        (["--misconfigure", "quality-score-not-published"], "applies to --origin-kind mediapackage-v2, not s3"),
+        (["--origin-kind", "mediapackage-v2", "--misconfigure", "mqar-with-lambda-edge"],
+         "applies to --selection-criteria media-quality-based"),
     ],
 )
 def test_bad_settings_are_refused_by_name(args: list[str], words: str, tmp_path: Path) -> None:
