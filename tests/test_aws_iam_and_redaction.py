@@ -62,6 +62,7 @@ def test_the_iam_policy_lists_exactly_the_actions_the_drill_calls() -> None:
     called = _calls_in_code()
     assert ("medialive", "batch_update_schedule") in called and ("s3", "put_bucket_policy") in called  # the scan sees calls
     assert ("cloudfront-keyvaluestore", "put_key") in called and ("lambda", "invoke") in called  # and the routing modules
+    assert ("mediapackagev2", "update_origin_endpoint") in called and ("mediapackagev2", "get_channel") in called  # and MediaPackage v2
     needed = {action for service, operation in called if (action := _iam_action(service, operation))}
     assert needed - granted == set(), "the code calls actions the policy does not grant"
     assert granted - needed == set(), "the policy grants actions the code never calls (least privilege)"

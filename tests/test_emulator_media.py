@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from checks.epoch_lock import expected_program_date_time, expected_pts
+from checks.hls_parse import parse_media_playlist
 from checks.mpegts import first_pts
 from fixtures.emulator import Misconfiguration, media
 from tests.conftest import MakeStack
@@ -83,3 +85,19 @@ def test_static_index_is_identical_in_both_regions_and_lists_both_pipelines(make
     assert bodies[0] == bodies[1]
     for name in stack.rendition_names():
         assert f"{name}.m3u8" in bodies[0]
+
+
+def test_a_stalled_encoder_catches_up_and_its_playlist_never_lists_a_hole(make_stack: MakeStack) -> None:
+    """A loaded machine can hold an encoder past several boundaries (seen in CI). The missed segments are
+    written late, so EXT-X-MEDIA-SEQUENCE + position still names each listed segment."""
+    stack = make_stack(0.2)
+    encoder = stack.encoders[(stack.primary, 0)]
+    with encoder._lock:  # the stall: the encoder's thread cannot write for 3 segments
+        time.sleep(0.6)
+    time.sleep(0.5)
+    for rendition in stack.config.renditions:
+        stored = stack.origins[stack.primary].store.get(f"live/p0/{rendition.name}.m3u8")
+        assert stored is not None
+        playlist = parse_media_playlist(stored.body, "live/p0/")
+        named = [int(s.uri.rsplit("_", 1)[1].removesuffix(".ts")) for s in playlist.segments]
+        assert named == [s.sequence for s in playlist.segments], named
