@@ -74,7 +74,9 @@ def test_switch_to_a_dead_region_is_carried_to_the_live_one(drill: Drill, chaos_
             chaos_stack.origin_broken(chaos_stack.secondary, "error-status"),
             chaos_stack.active_region_switched(chaos_stack.secondary),
         ),
-        phases=Phases(steady=2, fault=math.ceil(settle / chaos_stack.segment_length_s) + 3, recovery=4),
+        # Long enough for the switch to land on the dead region, and after the undo for the switch back to settle.
+        phases=Phases(steady=2, fault=math.ceil(settle / chaos_stack.segment_length_s) + 3,
+                      recovery=math.ceil(settle / chaos_stack.segment_length_s) + 2),
     )
     judge(
         result,

@@ -101,3 +101,32 @@ def test_a_stalled_encoder_catches_up_and_its_playlist_never_lists_a_hole(make_s
         playlist = parse_media_playlist(stored.body, "live/p0/")
         named = [int(s.uri.rsplit("_", 1)[1].removesuffix(".ts")) for s in playlist.segments]
         assert named == [s.sequence for s in playlist.segments], named
+
+
+def test_an_encoder_thread_that_starts_late_leaves_no_hole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a loaded machine (8 parallel drill workers starting stacks at once) a boundary can pass between
+    priming the window and the writer thread's first run. Seen as one region listing segment N + 1 where
+    the other lists N."""
+    import threading
+
+    from fixtures.emulator import encoder as encoder_module
+    from fixtures.emulator.origin import ObjectStore, OriginKind, OriginState
+
+    class LateThread(threading.Thread):
+        def run(self) -> None:
+            time.sleep(0.5)  # 2.5 segments of 0.2 s pass before the writer runs
+            super().run()
+
+    monkeypatch.setattr(encoder_module.threading, "Thread", LateThread)
+    store = ObjectStore(OriginState(OriginKind.S3, "secret", None))
+    pipeline = encoder_module.EncoderPipeline("local-east", 0, store, 0.2, media.RENDITIONS[:1])
+    pipeline.start()
+    try:
+        time.sleep(1.0)
+        stored = store.get(f"live/p0/{media.RENDITIONS[0].name}.m3u8")
+        assert stored is not None
+        playlist = parse_media_playlist(stored.body, "live/p0/")
+        named = [int(s.uri.rsplit("_", 1)[1].removesuffix(".ts")) for s in playlist.segments]
+        assert named == [s.sequence for s in playlist.segments], named
+    finally:
+        pipeline.stop()
