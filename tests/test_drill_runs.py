@@ -250,6 +250,8 @@ def test_a_broken_stream_fails_the_watch(make_stack: MakeStack, tmp_path: Path) 
         (["--misconfigure", "kvs-unknown-origin"], "--misconfigure kvs-unknown-origin applies to --routing kvs, not origin-group"),
         (["--stack", "url", "--playback-url", "http://127.0.0.1:9/x.m3u8", "--segment-length", "1", "--routing", "kvs"],
          "--routing applies to the local stack only"),
+        (["--stack", "url", "--playback-url", "http://127.0.0.1:9/x.m3u8", "--segment-length", "1", "-n", "2"],
+         "-n (parallel scenarios) applies to the local stack only"),
         (["--origin-kind", "gcs"], "--origin-kind must be one of s3, mediastore, mediapackage-v2, got 'gcs'"),
         (["--selection-criteria", "media-quality-based"], "needs --origin-kind mediapackage-v2"),
         (["--misconfigure", "quality-score-not-published"], "applies to --origin-kind mediapackage-v2, not s3"),
@@ -295,3 +297,20 @@ def test_a_wrong_playback_url_fails_each_test_in_one_line(make_stack: MakeStack,
     for name, message in failed.items():
         lines = {line.strip().removeprefix("Failed: ") for line in message.splitlines() if line.strip()}
         assert len(lines) == 1, f"{name}: {message[:1500]}"
+
+
+def test_a_parallel_run_writes_one_junit_file_every_timeline_and_one_report(tmp_path: Path) -> None:
+    """Under -n each worker drills its own stack; the controller gathers every scenario's row and artifact."""
+    selection = "origin_broken or viewer_sees"
+    run = run_drill(["-n", "3", "-k", selection], tmp_path, timeout_s=300)
+    assert run.returncode == 0, run.output[-3000:]
+    assert {name for name, case in run.cases.items() if case.outcome == "passed"} == {
+        "test_primary_origin_broken[refuse]", "test_primary_origin_broken[error-status]", "test_primary_origin_broken[hang]",
+        "test_viewer_sees_a_healthy_live_stream",
+    }
+    assert "time_to_failover_s" in run.cases["test_primary_origin_broken[hang]"].properties
+    assert len(list((tmp_path / "timelines").glob("*.json"))) == 4
+    report = (tmp_path / "drill-report.html").read_text()
+    assert all(f"test_primary_origin_broken[{mode}]" in report for mode in ("refuse", "error-status", "hang"))
+    summary = run.output[run.output.index("failover drill summary"):]
+    assert summary.count("PASSED") == 4, summary

@@ -71,6 +71,8 @@ def _plan(command: str) -> tuple[list[str], str] | None:
         return (["-k", "origin_broken and error"] if "--allow-chaos" in rest else []), "aws"
     if "--playback-url" in rest:
         return [], "url"
+    if rest[:1] == ["-n"]:
+        return NARROW, "plain"  # parallel, on the narrowed selection
     if "--origin-kind" in rest:
         return ["-k", "mediapackage"], "plain"  # its own scenarios; the rest are the default drill's
     if "--routing" in rest:
