@@ -62,7 +62,8 @@ def media_sequence_never_decreases(timeline: Timeline) -> list[Finding]:
 
     Exception, reported as a warning: a one-segment step back at an origin switch (write skew
     between regions, see ``_stepped_back_at_switch``). More than one segment, or a step back from
-    the same origin, is an error.
+    the same origin, is an error. A window whose end goes back while its start does not (the peer
+    monitor's "playlist size decreased at the same media sequence") is ``playlist-shrank``.
     """
     findings = []
     for rendition in timeline.renditions():
@@ -89,6 +90,22 @@ def media_sequence_never_decreases(timeline: Timeline) -> list[Finding]:
                             "segment would make this a stall",
                             evidence(before=before.last_sequence, before_origin=_served(before_obs),
                                      after=playlist.last_sequence, after_origin=_served(observation), url=observation.url),
+                        )
+                    )
+                elif went_back and playlist.media_sequence >= before.media_sequence:
+                    findings.append(
+                        Finding(
+                            Code.PLAYLIST_SHRANK,
+                            Severity.ERROR,
+                            observation.wall_time,
+                            rendition,
+                            f"the playlist shrank: it still starts at {playlist.media_sequence} but now ends at "
+                            f"{playlist.last_sequence} ({_served(observation)}), where it ended at {before.last_sequence} "
+                            f"({_served(before_obs)}): segments a player has already seen listed vanished, so it waits "
+                            "for them to come back or skips past them",
+                            evidence(before=before.last_sequence, before_origin=_served(before_obs),
+                                     after=playlist.last_sequence, after_origin=_served(observation),
+                                     media_sequence=playlist.media_sequence, url=observation.url),
                         )
                     )
                 elif playlist.media_sequence < before.media_sequence:

@@ -22,6 +22,7 @@ class Code(StrEnum):
     MEDIA_SEQUENCE_MISSING = "media-sequence-missing"
     MEDIA_SEQUENCE_DECREASED = "media-sequence-decreased"
     MEDIA_SEQUENCE_STEPPED_BACK = "media-sequence-stepped-back"  # one segment, at an origin switch: write skew
+    PLAYLIST_SHRANK = "playlist-shrank"  # same media sequence, fewer segments: listed segments vanished
     SEGMENT_GAP = "segment-gap"
     SEGMENT_SKIPPED_AT_RESTART = "segment-skipped-at-restart"  # one segment, into a restarted window, at a switch
     SEGMENT_URI_CHANGED = "segment-uri-changed"

@@ -22,11 +22,13 @@ polls = st.lists(
 
 
 def _windows(steps: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Turn steps into (first, size, origin) windows that never skip a segment."""
+    """Turn steps into (first, size, origin) windows that never skip a segment and never drop one they listed
+    from their end (RFC 8216 6.2.2: only the oldest segments may leave a playlist)."""
     windows = []
     first, last = BASE_SEQUENCE, BASE_SEQUENCE - 1
     for advance, size, origin in steps:
         first = min(first + advance, last + 1)  # never start beyond one past what was listed
+        size = max(size, last - first + 1)  # never end before what was listed
         windows.append((first, size, origin))
         last = max(last, first + size - 1)
     return windows

@@ -181,6 +181,7 @@ FIRES: dict[Code, Case] = {
     Code.MEDIA_SEQUENCE_MISSING: _one(_window(media_sequence_tag=False)),
     Code.MEDIA_SEQUENCE_DECREASED: lambda: _two_polls(_window(), _window(-6)),
     Code.MEDIA_SEQUENCE_STEPPED_BACK: lambda: _two_polls(_window(), _window(-5), second_origin="secondary"),
+    Code.PLAYLIST_SHRANK: lambda: _two_polls(_window(), media_playlist(_edge() - 4, 3), second_origin="primary"),
     Code.SEGMENT_GAP: lambda: _two_polls(_window(), _window(3)),
     Code.SEGMENT_SKIPPED_AT_RESTART: lambda: _two_polls(_window(), media_playlist(_edge() + 2, 1)),
     Code.SEGMENT_URI_CHANGED: lambda: _two_polls(_window(), _window(name=lambda n: f"other_{n}.ts")),
@@ -223,6 +224,8 @@ QUIET: dict[Code, Case] = {
     Code.MEDIA_SEQUENCE_DECREASED: lambda: _two_polls(_window(), _window(-3)),
     # The same one-segment step back without an origin switch is no skew: it is a decrease (an error).
     Code.MEDIA_SEQUENCE_STEPPED_BACK: lambda: _two_polls(_window(), _window(-5), second_origin="primary"),
+    # The same window again, or one segment back at an origin switch (write skew), is no shrink.
+    Code.PLAYLIST_SHRANK: lambda: _two_polls(_window(), _window(-5), second_origin="secondary"),
     Code.SEGMENT_GAP: lambda: _two_polls(_window(), _window(1)),
     # The same skip from the same origin is no restart seen through a switch: it stays a segment gap (an error).
     Code.SEGMENT_SKIPPED_AT_RESTART: lambda: _two_polls(_window(), media_playlist(_edge() + 2, 1), second_origin="primary"),
