@@ -3,20 +3,38 @@
 The video PID comes from the PMT (found through the PAT), because a segment may start with audio:
 MediaLive's segments carry an audio PID whose frames do not line up with segment boundaries, so the
 first PES of a segment can be audio a few milliseconds off the epoch grid. Without PAT/PMT, the first
-PES with a video stream_id (0xE0-0xEF) stands in.
+PES with a video stream_id (0xE0-0xEF) stands in. An audio-only segment (a demuxed EXT-X-MEDIA audio
+rendition, whose PMT lists no video stream) is read by its audio PID instead: its first audio frame
+starts within one frame (about 21 ms for AAC at 48 kHz) of the segment's epoch boundary.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
 
 PACKET = 188
 SYNC = 0x47
 PTS_WRAP = 1 << 33  # PTS is a 33-bit counter of a 90 kHz clock
 # ISO/IEC 13818-1 Table 2-34 (and ATSC/DVB usage): the stream types that carry video.
 VIDEO_STREAM_TYPES = frozenset({0x01, 0x02, 0x10, 0x1B, 0x24, 0x42, 0xD1, 0xEA})
+# MPEG-1/2 audio, AAC (ADTS and LATM), AC-3 and E-AC-3 (ATSC), SAMPLE-AES AAC/AC-3/E-AC-3.
+AUDIO_STREAM_TYPES = frozenset({0x03, 0x04, 0x0F, 0x11, 0x81, 0x87, 0xC1, 0xC2, 0xCF})
 
 
 class SegmentUnreadable(ValueError):
     """The bytes are not a readable MPEG-TS segment; the message says why, for a finding."""
+
+
+class _Packets:
+    """A segment's 188-byte packets, sliced only as far as a reader goes (PAT and PMT lead, so most stop early)."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        body = self._body
+        for offset in range(0, len(body), PACKET):
+            yield body[offset : offset + PACKET]
 
 
 def _pes_pts(payload: bytes) -> int | None:
@@ -50,7 +68,7 @@ def _section(payload: bytes) -> bytes:
     return section[: 3 + length]
 
 
-def _pmt_pid(packets: list[bytes]) -> int | None:
+def _pmt_pid(packets: Iterable[bytes]) -> int | None:
     for packet in packets:
         payload = _payload(packet)
         if _pid(packet) == 0 and packet[1] & 0x40 and payload:
@@ -62,7 +80,9 @@ def _pmt_pid(packets: list[bytes]) -> int | None:
     return None
 
 
-def _video_pid(packets: list[bytes]) -> int | None:
+def _timed_pid(packets: Iterable[bytes]) -> int | None:
+    """The PID whose first PTS places the segment: the first video stream the PMT lists, else (audio-only)
+    its first audio stream; None without a readable PAT/PMT."""
     pmt = _pmt_pid(packets)
     if pmt is None:
         return None
@@ -74,18 +94,21 @@ def _video_pid(packets: list[bytes]) -> int | None:
                 return None
             info_length = ((section[10] & 0x0F) << 8) | section[11]
             at = 12 + info_length
+            audio = None
             while at + 5 <= len(section) - 4:
                 stream_type = section[at]
                 pid = ((section[at + 1] & 0x1F) << 8) | section[at + 2]
                 if stream_type in VIDEO_STREAM_TYPES:
                     return pid
+                if stream_type in AUDIO_STREAM_TYPES and audio is None:
+                    audio = pid
                 at += 5 + (((section[at + 3] & 0x0F) << 8) | section[at + 4])
-            return None
+            return audio
     return None
 
 
 def first_pts(body: bytes) -> int | None:
-    """The PTS of the first video PES that carries one, or None when no video PES carries a PTS."""
+    """The PTS of the first video PES that carries one (of the first audio PES in an audio-only segment), or None."""
     if not body:
         raise SegmentUnreadable("empty segment body (0 bytes)")
     if body[0] != SYNC:
@@ -93,19 +116,20 @@ def first_pts(body: bytes) -> int | None:
         raise SegmentUnreadable(f"not MPEG-TS: first byte is 0x{body[0]:02x}, not sync byte 0x47 ({head!r}...)")
     if len(body) % PACKET:
         raise SegmentUnreadable(f"truncated MPEG-TS: {len(body)} bytes is not a whole number of 188-byte packets")
-    lost = next((offset for offset in range(0, len(body), PACKET) if body[offset] != SYNC), None)
-    if lost is not None:
-        raise SegmentUnreadable(f"lost MPEG-TS sync at byte {lost}")
-    packets = [body[offset : offset + PACKET] for offset in range(0, len(body), PACKET)]
-    video = _video_pid(packets)
+    syncs = body[::PACKET]  # every packet's first byte, read in C: a segment is checked whole without a Python loop
+    if syncs.count(SYNC) != len(syncs):
+        lost = next(index for index, byte in enumerate(syncs) if byte != SYNC)
+        raise SegmentUnreadable(f"lost MPEG-TS sync at byte {lost * PACKET}")
+    packets = _Packets(body)
+    timed = _timed_pid(packets)
     for packet in packets:
         if not packet[1] & 0x40:  # payload_unit_start_indicator
             continue
         payload = _payload(packet)
         if payload is None or len(payload) < 4 or payload[:3] != b"\x00\x00\x01":
             continue
-        is_video = _pid(packet) == video if video is not None else 0xE0 <= payload[3] <= 0xEF
-        if is_video:
+        is_timed = _pid(packet) == timed if timed is not None else 0xE0 <= payload[3] <= 0xEF
+        if is_timed:
             pts = _pes_pts(payload)
             if pts is not None:
                 return pts

@@ -62,8 +62,24 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class MediaRendition:
+    """One EXT-X-MEDIA entry with a URI (RFC 8216 4.3.4.1): an alternative audio or subtitles playlist."""
+
+    type: str  # AUDIO, SUBTITLES (VIDEO too); CLOSED-CAPTIONS have no URI and are not listed
+    group_id: str
+    name: str
+    uri: str
+
+
+@dataclass(frozen=True)
 class MultivariantPlaylist:
     variants: tuple[Variant, ...]
+    media: tuple[MediaRendition, ...] = ()
+
+    @property
+    def rendition_uris(self) -> tuple[str, ...]:
+        """Every media playlist a full viewer loads: each variant's, then each EXT-X-MEDIA rendition's, once each."""
+        return tuple(dict.fromkeys([v.uri for v in self.variants] + [m.uri for m in self.media]))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ def test_pipeline_0_paused_in_primary_region(drill: Drill, chaos_stack: Stack) -
     Fault: pipeline 0 in the primary region is paused; its manifests go stale, then expire.
     Expect: the edge fails over per request, continuity holds, no stall; after resume, traffic returns by itself.
     Behind MediaPackage v2 origins the channel's other input takes over and the edge has nothing to move.
+    With --swarm N, each of N player-like viewers is held to the same no-stall rule (./drill --swarm 200 -k paused).
     """
     assert chaos_stack.primary is not None
     plan = budgets(chaos_stack, manifest_goes_stale_first=True, waits_for_encoder=True)

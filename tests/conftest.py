@@ -12,6 +12,22 @@ from fixtures.routing import RoutingMode
 MakeStack = Callable[..., EmulatedStack]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "takes(seconds): about how long the test runs on a quiet 2-core machine (a scheduling hint, not a limit)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first: under -n, a long test started last would hold the whole run up alone."""
+    items.sort(key=lambda item: -_takes(item))  # stable: tests of equal length keep their order
+
+
+def _takes(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("takes")
+    return float(marker.args[0]) if marker is not None else 0.0
+
+
 @pytest.fixture
 def make_stack() -> Iterator[MakeStack]:
     """Start an emulated stack with the given segment length, misconfigurations, origin kind and routing."""

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 import yaml
 
+from fixtures.aws.calls import new_session
 from fixtures.emulator import EmulatedStack
 from fixtures.emulator.origin import SECRET_HEADER
 
@@ -231,7 +231,7 @@ class World:
     buckets: dict[str, str]
 
     def s3(self, region: str) -> Any:
-        return boto3.client("s3", region_name=region)
+        return new_session().client("s3", region_name=region)
 
     def bucket_policy(self, region: str) -> dict[str, Any] | None:
         try:
@@ -252,17 +252,17 @@ def build_world(directory: Path, playback_url: str, *, chaos: dict[str, Any] | N
     """Create the two-region stack in the current (mocked) AWS and write its stack file; returns what was made."""
     channels = {}
     for region in (PRIMARY, SECONDARY):
-        s3 = boto3.client("s3", region_name=region)
+        s3 = new_session().client("s3", region_name=region)
         if region == "us-east-1":
             s3.create_bucket(Bucket=BUCKETS[region])
         else:
             s3.create_bucket(Bucket=BUCKETS[region], CreateBucketConfiguration={"LocationConstraint": region})
         policy = json.loads(json.dumps(EXISTING_POLICY).replace("{bucket}", BUCKETS[region]))
         s3.put_bucket_policy(Bucket=BUCKETS[region], Policy=json.dumps(policy))
-        channels[region] = _channel(boto3.client("medialive", region_name=region), f"live-{region}", BUCKETS[region],
+        channels[region] = _channel(new_session().client("medialive", region_name=region), f"live-{region}", BUCKETS[region],
                                     **overrides.get(region, {}))
-    boto3.client("secretsmanager", region_name=PRIMARY).create_secret(Name=SECRET_NAME, SecretString=json.dumps({"value": SECRET_VALUE}))
-    cloudfront = boto3.client("cloudfront", region_name=PRIMARY)
+    new_session().client("secretsmanager", region_name=PRIMARY).create_secret(Name=SECRET_NAME, SecretString=json.dumps({"value": SECRET_VALUE}))
+    cloudfront = new_session().client("cloudfront", region_name=PRIMARY)
     distribution = cloudfront.create_distribution(DistributionConfig=distribution_config(**overrides.get("cdn", {})))["Distribution"]
     cloudfront.get_distribution(Id=distribution["Id"])  # moto: InProgress -> Deployed on the next read
     document = {
@@ -300,7 +300,7 @@ class Mirror:
     def copy_once(self) -> None:
         regions = dict(zip(self.emulator.regions, (PRIMARY, SECONDARY), strict=True))
         for emulated, region in regions.items():
-            s3 = boto3.client("s3", region_name=region)
+            s3 = new_session().client("s3", region_name=region)
             for rendition in RENDITIONS:
                 answer = requests.get(f"{self.emulator.origins[emulated].url}/live/{rendition}",
                                       headers={SECRET_HEADER: self.emulator.config.edge.secret}, timeout=5)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import boto3
 import pytest
 
-from fixtures.aws.calls import AwsCalls
+from fixtures.aws.calls import AwsCalls, new_session
 from fixtures.aws.stack_file import load_stack_file
 from fixtures.stacks.aws import AwsStack
 from tests.moto_world import PRIMARY, RENDITIONS, SECONDARY, build_world
@@ -17,7 +16,7 @@ URL = "https://d111111abcdef8.cloudfront.net/live/p0/180p.m3u8"
 
 
 def _put(region: str, bucket: str, key: str, body: bytes) -> str:
-    return str(boto3.client("s3", region_name=region).put_object(Bucket=bucket, Key=key, Body=body)["ETag"])
+    return str(new_session().client("s3", region_name=region).put_object(Bucket=bucket, Key=key, Body=body)["ETag"])
 
 
 def test_fingerprints_name_the_region_whose_object_the_edge_served(fake_aws: None, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from fixtures.aws.calls import new_session
 from fixtures.emulator import EmulatedStack, StackConfig
 from fixtures.ledger import Ledger
 from tests.drill_runner import DrillRun, run_drill
@@ -64,6 +65,7 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Offline
         emulator.stop()
 
 
+@pytest.mark.takes(20)
 def test_preflight_passes_end_to_end_and_the_secret_never_leaves_secrets_manager(offline: Offline, tmp_path: Path) -> None:
     run = offline.drill(["-m", "preflight", "-o", "log_cli=true", "--log-cli-level=DEBUG"], tmp_path)
     outcomes = {name: case.outcome for name, case in run.cases.items()}
@@ -80,10 +82,10 @@ def test_preflight_passes_end_to_end_and_the_secret_never_leaves_secrets_manager
     assert not [text[:200] for text in outputs if SECRET_VALUE in text]
 
 
+@pytest.mark.takes(20)
 def test_a_misbuilt_stack_fails_preflight_naming_the_setting(offline: Offline, tmp_path: Path) -> None:
-    import boto3
-
-    cloudfront = boto3.client("cloudfront", region_name=PRIMARY)
+    
+    cloudfront = new_session().client("cloudfront", region_name=PRIMARY)
     current = cloudfront.get_distribution_config(Id=offline.world.distribution_id)
     config = current["DistributionConfig"]
     config["OriginGroups"]["Items"][0]["FailoverCriteria"]["StatusCodes"] = {"Quantity": 2, "Items": [502, 503]}
@@ -123,6 +125,7 @@ def test_chaos_is_refused_by_the_stack_file(chaos: dict[str, Any], words: str, o
     assert offline.policy() == before
 
 
+@pytest.mark.takes(20)
 def test_a_dry_run_prints_each_call_and_makes_none(offline: Offline, tmp_path: Path) -> None:
     before = offline.policy()
     run = offline.drill(["--dry-run", "-k", "origin_broken and error or pipeline_0_paused", "-rs"], tmp_path)
@@ -145,6 +148,7 @@ def _statement_ids(offline: Offline) -> list[str]:
     return [s.get("Sid", "") for s in (offline.policy() or {}).get("Statement", [])]
 
 
+@pytest.mark.takes(20)
 def test_a_run_killed_mid_fault_is_put_right_by_the_recover_command(offline: Offline, tmp_path: Path) -> None:
     before = offline.policy()
     run = _start_chaos_run(offline, tmp_path)
@@ -169,6 +173,7 @@ def test_a_run_killed_mid_fault_is_put_right_by_the_recover_command(offline: Off
     assert ledger.outstanding() == []
 
 
+@pytest.mark.takes(20)
 def test_sigterm_during_a_fault_still_undoes_it(offline: Offline, tmp_path: Path) -> None:
     before = offline.policy()
     run = _start_chaos_run(offline, tmp_path)

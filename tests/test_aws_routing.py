@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore
 import pytest
 import yaml
@@ -23,7 +22,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from checks.configuration import configuration_problems
-from fixtures.aws.calls import AwsCalls
+from fixtures.aws.calls import AwsCalls, new_session
 from fixtures.aws.control_plane import routing_facts, stack_facts
 from fixtures.aws.kvs import KVS_REGION
 from fixtures.aws.recover import recover
@@ -59,7 +58,7 @@ KVS_BLOCK = {"arn": KVS_ARN, "key": KEY, "function": FUNCTION, "values": {PRIMAR
 
 # The KeyValueStore data plane, stubbed.
 def kvs_stub(calls: AwsCalls) -> Stubber:
-    client = boto3.client("cloudfront-keyvaluestore", region_name=KVS_REGION, config=Config(signature_version=botocore.UNSIGNED))
+    client = new_session().client("cloudfront-keyvaluestore", region_name=KVS_REGION, config=Config(signature_version=botocore.UNSIGNED))
     calls._clients[("cloudfront-keyvaluestore", KVS_REGION, None)] = client
     return Stubber(client)
 
@@ -249,7 +248,7 @@ def kvs_world(tmp_path: Path, *, function: dict[str, Any] | None = None, associa
     if function is not None:
         config = {"Comment": "", "Runtime": "cloudfront-js-2.0",
                   "KeyValueStoreAssociations": {"Quantity": 1, "Items": [{"KeyValueStoreARN": KVS_ARN}]}, **function}
-        boto3.client("cloudfront", region_name=PRIMARY).create_function(Name=FUNCTION, FunctionConfig=config, FunctionCode=b"export")
+        new_session().client("cloudfront", region_name=PRIMARY).create_function(Name=FUNCTION, FunctionConfig=config, FunctionCode=b"export")
     return world
 
 
@@ -352,7 +351,7 @@ def test_another_enabled_distribution_taking_our_names_is_named(
     from tests.moto_world import distribution_config
 
     world = build_world(tmp_path, PLAYBACK, cdn={"aliases": [ours]})
-    twin = boto3.client("cloudfront", region_name=PRIMARY).create_distribution(
+    twin = new_session().client("cloudfront", region_name=PRIMARY).create_distribution(
         DistributionConfig=distribution_config(aliases=[theirs], enabled=enabled, reference="stale"))["Distribution"]["Id"]
     facts = stack_facts(AwsCalls(), load_stack_file(world.stack_file))
     assert facts.edge.other_enabled_with_alias == ((twin,) if claimed else ())

@@ -80,6 +80,7 @@ def _pts_steps(path: Path, stream: str) -> dict[int, int]:
     return steps
 
 
+@pytest.mark.takes(65)
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed (apt-get install ffmpeg); .ci/run installs it")
 def test_ffmpeg_records_60_s_across_a_failover_and_a_failback_with_no_warning_and_no_pts_jump(tmp_path: Path) -> None:
     """A real reader of the stream: ffmpeg follows one rendition through the edge while the primary origin

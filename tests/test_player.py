@@ -17,6 +17,7 @@ MISSING = hlsjs.missing_piece()
 needs_player = pytest.mark.skipif(MISSING is not None, reason=f"real player unavailable here: {MISSING}")
 
 
+@pytest.mark.takes(30)
 @needs_player
 def test_a_healthy_stack_passes_with_the_player_and_its_figures_reach_junit(tmp_path: Path) -> None:
     run = run_drill(["--player", "hlsjs", "-k", "pipeline_0_paused or viewer_sees"], tmp_path)
@@ -30,6 +31,7 @@ def test_a_healthy_stack_passes_with_the_player_and_its_figures_reach_junit(tmp_
     assert "hls.js 1.7.4" in page and "player fragment" in page  # the player's lane and its legend
 
 
+@pytest.mark.takes(30)
 @needs_player
 def test_a_real_players_stall_fails_a_scenario_and_says_what_it_saw(tmp_path: Path) -> None:
     """No manifest expiry: the paused pipeline's playlist stays 200 and stale, and hls.js runs dry."""
@@ -40,6 +42,7 @@ def test_a_real_players_stall_fails_a_scenario_and_says_what_it_saw(tmp_path: Pa
     assert int(case.properties["player_stall_count"]) >= 1 and float(case.properties["player_stall_s"]) > 1.0
 
 
+@pytest.mark.takes(30)
 @needs_player
 def test_an_edge_without_cors_headers_refuses_the_player_with_a_clear_message(tmp_path: Path) -> None:
     run = run_drill(["--player", "hlsjs", "--misconfigure", "no-cors-headers", "-k", "viewer_sees"], tmp_path)

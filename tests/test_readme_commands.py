@@ -65,10 +65,17 @@ def _plan(command: str) -> tuple[list[str], str] | None:
         return ["--", *NARROW], "plain"
     if rest[:2] == ["benchmark", "fuzz"]:
         return ["--examples", "30"], "plain"
+    if rest[:2] == ["benchmark", "streams"]:
+        # One stream, playlists only, a few seconds; no peer (an absent --peer-dir is part of what is shown).
+        return ["--streams", "1", "--seconds", "2", "--warmup", "1", "--modes", "playlists", "--peer-dir", "/nonexistent"], "plain"
+    if rest[:2] == ["benchmark", "swarm"]:
+        return ["--sizes", "5", "--keyword", "viewer_sees"], "plain"  # small and short: the README shows the measured sizes
     if rest[:2] == ["benchmark", "player"]:
         return ["--switch", "none", "--", *NARROW], "player"
     if "--stack-file" in rest:
         return (["-k", "origin_broken and error"] if "--allow-chaos" in rest else []), "aws"
+    if "--streams-file" in rest:
+        return [], "streams"
     if "--playback-url" in rest:
         return [], "url"
     if rest[:1] == ["-n"]:
@@ -77,6 +84,8 @@ def _plan(command: str) -> tuple[list[str], str] | None:
         return ["-k", "mediapackage"], "plain"  # its own scenarios; the rest are the default drill's
     if "--routing" in rest:
         return ["-k", "edge_routing"], "plain"  # the routing's own scenarios; the rest are the default drill's
+    if "--swarm" in rest:
+        return ["--swarm", "10", *NARROW], "plain"  # the last --swarm and -k win: a small crowd, a short scenario
     if "--player" in rest:
         return NARROW, "player"
     if rest == []:
@@ -98,6 +107,7 @@ def _run(words: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 30
     return subprocess.run(words, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout_s, check=False)
 
 
+@pytest.mark.takes(15)
 @pytest.mark.parametrize("command", COMMANDS)
 def test_readme_command_runs_as_printed_from_outside_the_checkout(
     command: str, emulator: EmulatedStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -115,9 +125,17 @@ def test_readme_command_runs_as_printed_from_outside_the_checkout(
     outside.mkdir()
     env = {**os.environ}
     if kind == "url":
-        url_at = words.index("--playback-url") + 1
-        words[url_at] = emulator.playback_url  # stand-in for the public URL
+        for url_at in [i + 1 for i, word in enumerate(words) if word == "--playback-url"]:
+            name = words[url_at].split("=", 1)[0] if "=" in words[url_at].split("://", 1)[0] else None
+            words[url_at] = f"{name}={emulator.playback_url}" if name else emulator.playback_url  # stand-in for the public URL
         words[words.index("--segment-length") + 1] = "1"
+        words += ["--watch-segments", "4"]
+    if kind == "streams":
+        streams_at = words.index("--streams-file") + 1
+        stand_in = tmp_path / Path(words[streams_at]).name  # stand-in for the event's file, with the emulator's URL
+        stand_in.write_text(f"segment_length_s: 1\nstreams:\n  - {{name: ch-1, url: '{emulator.playback_url}'}}\n"
+                            f"  - {{name: ch-2, url: '{emulator.playback_url}'}}\n")
+        words[streams_at] = str(stand_in)
         words += ["--watch-segments", "4"]
     if kind == "foreground":
         _run_in_foreground(words, outside, env)

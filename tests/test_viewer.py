@@ -87,8 +87,14 @@ def test_fingerprint_attribution_matches_the_etag_to_one_origin() -> None:
 
 
 def test_progress_can_read_what_each_rendition_serves_while_pollers_write_it() -> None:
-    """Drill._wait reads the latest origin per rendition while every poller thread inserts its own."""
+    """Drill._wait reads the latest origin per rendition while every poller thread inserts its own.
+
+    The reader walks each snapshot in Python, yielding the GIL at every item as the progress line's
+    formatting can, while writers change the dict's size all the time: walking the live dict this way raises
+    "dictionary changed size during iteration" at once (seen with ``viewer._latest`` in place of the copy).
+    """
     import threading
+    import time
 
     from fixtures.attribution import HeaderAttribution
     from fixtures.viewer import Viewer
@@ -99,18 +105,40 @@ def test_progress_can_read_what_each_rendition_serves_while_pollers_write_it() -
     def poller(offset: int) -> None:
         n = 0
         while not stop.is_set():
-            with viewer._lock:  # as _poll does
-                viewer._latest[f"r{offset}-{n % 5000}"] = ("east", n)
+            with viewer._lock:  # as _poll does; a key dropped as often as added keeps the size changing, and small
+                if viewer._latest.pop(f"r{offset}-{n % 50}", None) is None:
+                    viewer._latest[f"r{offset}-{n % 50}"] = ("east", n)
             n += 1
+            time.sleep(0)  # yield the GIL, as a poller waiting on its socket does
 
     writers = [threading.Thread(target=poller, args=(i,)) for i in range(3)]
     for w in writers:
         w.start()
     try:
-        for _ in range(3000):
-            snapshot = viewer.latest_by_rendition()
-            sorted(snapshot.items())  # what the progress line does with it
+        for _ in range(100):
+            for _rendition, (_origin, _sequence) in viewer.latest_by_rendition().items():
+                time.sleep(0)
     finally:
         stop.set()
         for w in writers:
             w.join()
+
+
+def test_an_unchanged_playlist_is_recorded_as_before_without_parsing_it_again() -> None:
+    from tests.hls_server import M3U8, hls_server, media_playlist, static
+
+    routes = {
+        "/live/index.m3u8": static(200, M3U8, b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nlive.m3u8\n"),
+        "/live/live.m3u8": static(200, M3U8, media_playlist(7, 4)),
+    }
+    with hls_server(routes) as base:
+        viewer = Viewer(f"{base}/live/index.m3u8", HeaderAttribution("X"), segment_length_s=1.0, fetch_segments=False)
+        viewer.start()
+        deadline = time.monotonic() + 10
+        while len(viewer.timeline().playlists("live.m3u8")) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        viewer.stop()
+    polls = viewer.timeline().playlists("live.m3u8")
+    assert len(polls) >= 3 and all(playlist is polls[0][1] for _, playlist in polls)  # one record, parsed once
+    assert polls[0][1].media_sequence == 7 and polls[0][1].last_sequence == 10
+    assert not viewer.timeline().of_kind(ResourceKind.SEGMENT)  # playlists only
