@@ -166,8 +166,14 @@ def test_readme_command_runs_as_printed_from_outside_the_checkout(
     else:
         result = _run(words + extra, outside, env)
     output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{command!r} from {outside} exited {result.returncode}:\n{output[-3000:]}"
+    assert result.returncode == 0, f"{command!r} from {outside} exited {result.returncode}:\n{_failures(output)}{output[-3000:]}"
     assert "Traceback" not in output, output[-3000:]
+
+
+def _failures(output: str) -> str:
+    """The start of pytest's failures section, which the output's tail (the summary) does not show."""
+    at = output.find("= FAILURES =")
+    return output[at : at + 3000] + "\n...\n" if at >= 0 else ""
 
 
 def _allow_chaos(path: Path) -> None:
