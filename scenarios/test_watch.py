@@ -42,7 +42,7 @@ def test_watch(drill: Drill, drill_settings: DrillSettings, stream_name: str | N
     """
     result: ScenarioResult
     # A real player or a crowd beside the viewer comes with Drill.run, for one stream; many streams are watched together.
-    beside = drill_settings.player != "none" or getattr(drill_settings, "swarm", None) is not None
+    beside = drill_settings.player != "none" or drill_settings.swarm is not None
     if stream_name is None or (beside and not drill_settings.streams_named):
         result = drill.run("watch", phases=Phases(steady=drill_settings.watch_segments))
     else:

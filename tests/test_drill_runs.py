@@ -272,6 +272,10 @@ def test_a_broken_stream_fails_the_watch(make_stack: MakeStack, tmp_path: Path) 
         (["--misconfigure", "quality-score-not-published"], "applies to --origin-kind mediapackage-v2, not s3"),
         (["--origin-kind", "mediapackage-v2", "--misconfigure", "mqar-with-lambda-edge"],
          "applies to --selection-criteria media-quality-based"),
+        (["--stack", "url", "--playback-url", "a=http://127.0.0.1:9/a.m3u8", "--playback-url", "b=http://127.0.0.1:9/b.m3u8",
+          "--segment-length", "1", "--player", "hlsjs"], "--player plays one stream beside the viewer"),
+        (["--stack", "url", "--playback-url", "a=http://127.0.0.1:9/a.m3u8", "--playback-url", "b=http://127.0.0.1:9/b.m3u8",
+          "--segment-length", "1", "--swarm", "5", "--allow-swarm"], "--swarm loads one stream beside the viewer"),
     ],
 )
 def test_bad_settings_are_refused_by_name(args: list[str], words: str, tmp_path: Path) -> None:
