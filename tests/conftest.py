@@ -18,9 +18,17 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest tests first: under -n, a long test started last would hold the whole run up alone."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest tests first on every worker: under -n, a long test started last would hold the whole run up.
+
+    xdist's work stealing hands each worker a contiguous slice of this order to begin with, and steals from
+    the slices' ends: sorted alone, every long test would sit in the first worker's slice, run one after
+    another. Dealt round-robin instead, each slice begins with its share of the longest tests.
+    """
     items.sort(key=lambda item: -_takes(item))  # stable: tests of equal length keep their order
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if workers > 1:
+        items[:] = [item for hand in range(workers) for item in items[hand::workers]]
 
 
 def _takes(item: pytest.Item) -> float:
