@@ -288,26 +288,33 @@ def build_world(directory: Path, playback_url: str, *, chaos: dict[str, Any] | N
 
 
 class Mirror:
-    """Copies each emulated origin's rendition manifests into the matching region's bucket, every quarter segment."""
+    """Copies each emulated origin's rendition manifests into the matching region's bucket when they change,
+    looking every quarter segment: as an encoder writes each manifest once a segment."""
 
     def __init__(self, emulator: EmulatedStack, period_s: float = 0.25) -> None:
         self.emulator = emulator
         self.period_s = period_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mirror", daemon=True)
-        self.copies = 0
+        # Made on the first pass, once the test has pointed AWS_ENDPOINT_URL at moto; a new client and a put of
+        # every manifest on every pass cost about a core of CPU (moto parses each put).
+        self._clients: dict[str, Any] = {}
+        self._http = requests.Session()
+        self._copied: dict[tuple[str, str], bytes] = {}
 
     def copy_once(self) -> None:
         regions = dict(zip(self.emulator.regions, (PRIMARY, SECONDARY), strict=True))
         for emulated, region in regions.items():
-            s3 = new_session().client("s3", region_name=region)
+            if region not in self._clients:
+                self._clients[region] = new_session().client("s3", region_name=region)
+            s3 = self._clients[region]
             for rendition in RENDITIONS:
-                answer = requests.get(f"{self.emulator.origins[emulated].url}/live/{rendition}",
-                                      headers={SECRET_HEADER: self.emulator.config.edge.secret}, timeout=5)
-                if answer.status_code == 200:
+                answer = self._http.get(f"{self.emulator.origins[emulated].url}/live/{rendition}",
+                                        headers={SECRET_HEADER: self.emulator.config.edge.secret}, timeout=5)
+                if answer.status_code == 200 and self._copied.get((region, rendition)) != answer.content:
                     s3.put_object(Bucket=BUCKETS[region], Key=f"live/{rendition}", Body=answer.content,
                                   ContentType="application/vnd.apple.mpegurl")
-                    self.copies += 1
+                    self._copied[(region, rendition)] = answer.content
 
     def _run(self) -> None:
         while not self._stop.wait(self.period_s):
@@ -324,3 +331,4 @@ class Mirror:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        self._http.close()
