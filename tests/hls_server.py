@@ -53,12 +53,5 @@ def hls_server(routes: dict[str, Route]) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def media_playlist(first: int, count: int, target: int = 1, segment: str = "seg_{n}.ts", duration: float = 1.0) -> bytes:
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target}", f"#EXT-X-MEDIA-SEQUENCE:{first}"]
-    for n in range(first, first + count):
-        lines += [f"#EXTINF:{duration:.3f},", segment.format(n=n)]
-    return ("\n".join(lines) + "\n").encode()
-
-
 def static(status: int, content_type: str, body: bytes) -> Route:
     return lambda count: (status, content_type, body)

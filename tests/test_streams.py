@@ -21,7 +21,8 @@ from fixtures.streams import StreamsError, load_streams_file, streams_from_urls
 from fixtures.viewer import Viewer
 from fixtures.watch_streams import StreamWatch
 from tests.drill_runner import run_drill
-from tests.hls_server import M3U8, hls_server, media_playlist, static
+from tests.hls_server import M3U8, hls_server, static
+from tests.scripted import media_playlist
 
 # -- streams from options and files ---------------------------------------------------------------------------
 
@@ -129,7 +130,7 @@ def test_each_stream_has_its_own_case_and_one_broken_audio_rendition_fails_only_
 
 def test_streams_are_watched_at_the_same_time_not_one_after_another() -> None:
     def live(count: int) -> tuple[int, str, bytes]:
-        return 200, M3U8, media_playlist(100 + count, 4)
+        return 200, M3U8, media_playlist(100 + count, 4, with_pdt=False).encode()
 
     index = b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nlive.m3u8\n"
     routes = {"/a/index.m3u8": static(200, M3U8, index), "/a/live.m3u8": live}
@@ -202,8 +203,8 @@ def test_a_webvtt_segment_without_its_timestamp_map_is_malformed_and_never_read_
     video = media.segment("90p", 1000, 1.0, "t")
     routes = {
         "/live/index.m3u8": static(200, M3U8, index),
-        "/live/video.m3u8": static(200, M3U8, media_playlist(1000, 4)),
-        "/live/subs.m3u8": static(200, M3U8, media_playlist(1000, 4, segment="cue_{n}.vtt")),
+        "/live/video.m3u8": static(200, M3U8, media_playlist(1000, 4, with_pdt=False).encode()),
+        "/live/subs.m3u8": static(200, M3U8, media_playlist(1000, 4, with_pdt=False, name=lambda n: f"cue_{n}.vtt").encode()),
         **{f"/live/seg_{n}.ts": static(200, "video/mp2t", video) for n in range(1000, 1004)},
         **{f"/live/cue_{n}.vtt": static(200, "text/vtt", b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nhi\n") for n in range(1000, 1004)},
     }
@@ -226,7 +227,7 @@ def test_a_webvtt_segment_without_its_timestamp_map_is_malformed_and_never_read_
 def test_playlists_only_fetches_no_segment_and_still_catches_a_shrinking_then_stale_playlist() -> None:
     def shrinking(count: int) -> tuple[int, str, bytes]:
         # The first poll sees five segments from 500; then the same media sequence lists three, and never changes again.
-        return 200, M3U8, media_playlist(500, 5 if count < 1 else 3)
+        return 200, M3U8, media_playlist(500, 5 if count < 1 else 3, with_pdt=False).encode()
 
     routes = {"/live/index.m3u8": static(200, M3U8, b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nlive.m3u8\n"), "/live/live.m3u8": shrinking}
     with hls_server(routes) as base:

@@ -125,11 +125,12 @@ def test_progress_can_read_what_each_rendition_serves_while_pollers_write_it() -
 
 
 def test_an_unchanged_playlist_is_recorded_as_before_without_parsing_it_again() -> None:
-    from tests.hls_server import M3U8, hls_server, media_playlist, static
+    from tests.hls_server import M3U8, hls_server, static
+    from tests.scripted import media_playlist
 
     routes = {
         "/live/index.m3u8": static(200, M3U8, b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nlive.m3u8\n"),
-        "/live/live.m3u8": static(200, M3U8, media_playlist(7, 4)),
+        "/live/live.m3u8": static(200, M3U8, media_playlist(7, 4, with_pdt=False).encode()),
     }
     with hls_server(routes) as base:
         viewer = Viewer(f"{base}/live/index.m3u8", HeaderAttribution("X"), segment_length_s=1.0, fetch_segments=False)
