@@ -39,6 +39,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from fixtures.emulator.http_server import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
 DRILL_AGENTS = ("failover-drill-viewer", "python-requests")  # this viewer's User-Agent; an older one's (requests)
@@ -201,14 +203,6 @@ def start_peer(peer_dir: Path, port: int, urls: list[str], interval_ms: int) -> 
                     raise RuntimeError(f"hls-monitor in {peer_dir} did not accept a monitor on port {port}") from None
                 time.sleep(0.2)
     return peer
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def rendition_count(url: str) -> int:

@@ -285,12 +285,9 @@ def test_bad_settings_are_refused_by_name(args: list[str], words: str, tmp_path:
 
 
 def test_an_unreachable_playback_url_fails_each_test_in_one_line(tmp_path: Path) -> None:
-    import socket
+    from fixtures.emulator.http_server import free_port
 
-    with socket.socket() as probe:  # a loopback port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/live/index.m3u8"
+    url = f"http://127.0.0.1:{free_port()}/live/index.m3u8"
     run = run_drill(["--stack", "url", "--playback-url", url, "--segment-length", "1", "-m", "preflight or watch"],
                     tmp_path, timeout_s=120)
     assert run.returncode == 1 and "Traceback" not in run.output, run.output[-3000:]

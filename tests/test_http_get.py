@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from checks.hls_parse import PlaylistUnreadable, parse_multivariant
+from fixtures.emulator.http_server import free_port
 from fixtures.http_get import FetchFailed, HttpClient
 from tests.hls_server import hls_server
 
@@ -33,11 +34,8 @@ def test_a_redirect_is_followed_and_a_gzip_body_decoded_on_one_kept_connection()
 
 
 def test_a_refused_connection_and_a_silent_server_are_named_as_the_viewer_always_named_them() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     with pytest.raises(FetchFailed, match="^connection failed: Connection refused$"):
-        HttpClient(1.0, 1.0).get(f"http://127.0.0.1:{port}/x.m3u8")
+        HttpClient(1.0, 1.0).get(f"http://127.0.0.1:{free_port()}/x.m3u8")
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)

@@ -18,9 +18,10 @@ import pytest
 
 from checks.findings import Code
 from checks.playback import simulate_playback
+from fixtures.emulator.http_server import free_port
 from fixtures.settings import _swarm
 from fixtures.swarm.records import SwarmStall, SwarmSummary, ViewerRecord, swarm_findings, viewer_record
-from fixtures.swarm.runner import Swarm, SwarmConfig, SwarmFailed, free_port
+from fixtures.swarm.runner import Swarm, SwarmConfig, SwarmFailed
 from tests.drill_runner import ROOT, run_drill
 from tests.scripted import T0, Script, media_playlist
 
