@@ -152,12 +152,30 @@ def measure_failover(timeline: Timeline, fault: FaultMark, *, primary: str, seco
     return FailoverMeasure(fault.name, tuple(moves), fault.undone)
 
 
-def _why_no_failover(timeline: Timeline, fault: FaultMark, primary: str) -> str:
-    during = [
+def _during(timeline: Timeline, fault: FaultMark) -> list[Observation]:
+    """Requests sent while the fault was on."""
+    return [
         o
         for o in timeline.observations
         if o.monotonic >= fault.applied_monotonic and (fault.undo_started_monotonic is None or o.monotonic < fault.undo_started_monotonic)
     ]
+
+
+def _held_up(during: list[Observation]) -> str | None:
+    """The edge held a viewer longer than a target duration before answering: the dead primary's connection
+    attempts x timeouts, whether the answer then came from the secondary late (slow) or after the fault (missing)."""
+    targets = [o.media_playlist.target_duration for o in during if o.media_playlist is not None]
+    slowest = max(during, key=lambda o: o.latency_s, default=None)
+    if not targets or slowest is None or slowest.latency_s <= max(targets):
+        return None
+    return (
+        f"the edge held viewers up to {slowest.latency_s:.1f} s before answering from {slowest.origin or 'an unknown origin'} "
+        f"(target duration {max(targets):g} s): are the origin's connection attempts x timeouts longer than a segment?"
+    )
+
+
+def _why_no_failover(timeline: Timeline, fault: FaultMark, primary: str) -> str:
+    during = _during(timeline, fault)
     if not during:
         return "the viewer made no request while the fault was on"
     errors = Counter(o.describe_failure() for o in during if o.failed)
@@ -172,13 +190,9 @@ def _why_no_failover(timeline: Timeline, fault: FaultMark, primary: str) -> str:
             f"the primary answered {summary} and the edge passed it on instead of trying the secondary; "
             "is the origin group configured, with these status codes in its failover criteria?"
         )
-    targets = [o.media_playlist.target_duration for o in during if o.media_playlist is not None]
-    slowest = max(during, key=lambda o: o.latency_s)
-    if targets and slowest.latency_s > max(targets):
-        return (
-            f"the edge held viewers up to {slowest.latency_s:.1f} s before answering from {slowest.origin or 'an unknown origin'} "
-            f"(target duration {max(targets):g} s): are the origin's connection attempts x timeouts longer than a segment?"
-        )
+    held = _held_up(during)
+    if held is not None:
+        return held
     stale = [
         s
         for s in unchanged_stretches(timeline)
@@ -230,8 +244,9 @@ def failover_and_failback(
                     at,
                     slowest.rendition,
                     f"failover after {fault.name!r} took {took.first_s:.1f} s for {slowest.rendition} (its last "
-                    f"answer from {primary} at {took.last_s:.1f} s), over the {failover_budget_s:.1f} s budget: check "
-                    "the origin's connection attempts and timeouts, and the manifest expiry time",
+                    f"answer from {primary} at {took.last_s:.1f} s), over the {failover_budget_s:.1f} s budget: "
+                    + (_held_up(_during(timeline, fault))
+                       or "check the origin's connection attempts and timeouts, and the manifest expiry time"),
                     evidence(fault=fault.name, failover_s=f"{took.first_s:.2f}", last_primary_s=f"{took.last_s:.2f}",
                              budget_s=failover_budget_s),
                 )

@@ -183,3 +183,27 @@ def test_timestamps_that_jump_at_a_switch_of_origin_cost_the_player_a_realignmen
     assert unlocked.stall_s == pytest.approx(1.0)  # one target duration to re-align
     findings = viewer_never_stalls(stamped(3.37).timeline())
     assert any("timestamps are 3.37 s away" in f.message for f in findings)
+
+
+def test_a_slow_failover_names_the_edge_holding_viewers_when_it_did() -> None:
+    """A hung primary whose connection attempts x timeouts outlast a segment: the edge answers from the secondary,
+    but late. The slow-failover finding names that cause, as the missing-failover one does; a failover that is
+    slow without any request held up keeps the general advice."""
+    from checks.failover import failover_and_failback
+    from checks.findings import Code
+
+    held = Script()
+    held.multivariant(0.0)
+    held.watch(R, 0.0, 5.0, origin="primary")
+    last = newest_complete(5.2)
+    held.playlist(5.2, R, media_playlist(last - 4, 5), origin="secondary", latency=3.5)  # held 3.5 s, then the secondary
+    held.watch(R, 9.0, 15.0, origin=lambda t: "secondary" if t < 10.0 else "primary")
+    held.fault("hang origin", 5.0, 10.0)
+    findings = failover_and_failback(held.timeline(), primary="primary", secondary="secondary", failover_budget_s=2.0)
+    slow = [f for f in findings if f.code is Code.FAILOVER_SLOW]
+    assert len(slow) == 1 and "held viewers up to 3.5 s" in slow[0].message and "longer than a segment" in slow[0].message, findings
+
+    late = _failover_script(8.0, 11.0)  # slow, with every answer quick: the secondary simply answered late
+    findings = failover_and_failback(late.timeline(), primary="primary", secondary="secondary", failover_budget_s=2.0)
+    slow = [f for f in findings if f.code is Code.FAILOVER_SLOW]
+    assert len(slow) == 1 and "held viewers" not in slow[0].message and "manifest expiry time" in slow[0].message, findings
