@@ -64,7 +64,8 @@ def _plan(command: str) -> tuple[list[str], str] | None:
     if rest[:2] == ["benchmark", "accuracy"]:
         return ["--", *NARROW], "plain"
     if rest[:2] == ["benchmark", "speed"]:
-        return ["--skip-selftest", "--", *NARROW], "plain"  # the self-tests inside the self-tests would never end
+        # The self-tests inside the self-tests would never end; two workers for the one narrowed scenario.
+        return ["--skip-selftest", "--workers", "2", "--", *NARROW], "plain"
     if rest[:2] == ["benchmark", "fuzz"]:
         return ["--examples", "30"], "plain"
     if rest[:2] == ["benchmark", "streams"]:
@@ -81,7 +82,7 @@ def _plan(command: str) -> tuple[list[str], str] | None:
     if "--playback-url" in rest:
         return [], "url"
     if rest[:1] == ["-n"]:
-        return NARROW, "plain"  # parallel, on the narrowed selection
+        return [*NARROW, "-n", "2"], "plain"  # parallel (the last -n wins), on the narrowed selection: 2 workers for 1 scenario
     if "--origin-kind" in rest:
         return ["-k", "mediapackage"], "plain"  # its own scenarios; the rest are the default drill's
     if "--routing" in rest:
