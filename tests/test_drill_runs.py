@@ -137,6 +137,23 @@ CASES: list[tuple[tuple[Misconfiguration, RoutingMode, bool], list[tuple[str, li
 WHOLE_DRILL = ["-n", "3"]
 
 
+def _per_rendition(reports: Path, scenario: str) -> str:
+    """Each rendition's figures beside the edge's own, from the scenario's timeline: what a mismatch needs explained."""
+    import json
+
+    from fixtures.reporting.artifact import artifact_name
+
+    found = sorted((reports / "timelines").glob(f"*.{artifact_name(scenario)}"))
+    if not found:
+        return f"no timeline for {scenario}"
+    renditions = json.loads(found[0].read_text())["figures"]["renditions"]
+    return "per rendition (viewer failover/fail-back s, edge truth failover/fail-back s): " + ", ".join(
+        f"{r['rendition']} {(r['failover'] or {}).get('s')}/{(r['failback'] or {}).get('s')} "
+        f"{r['edge_truth_failover_s']}/{r['edge_truth_failback_s']}"
+        for r in renditions
+    )
+
+
 @pytest.mark.takes(100)
 @pytest.mark.parametrize(
     "length,routing",
@@ -168,8 +185,8 @@ def test_the_whole_drill_passes_on_the_correct_stack_and_agrees_with_the_edge(
         missing = CHAOS_PROPERTIES - set(properties)
         assert not missing, f"{name} lacks JUnit properties {missing}"
         measured, truth = properties["time_to_failback_s"], properties["edge_truth_failback_s"]
-        assert measured and truth, f"{name}: fail-back {measured!r}, edge truth {truth!r}"
-        assert abs(float(measured) - float(truth)) <= target, f"{name}: fail-back {measured} s, edge truth {truth} s"
+        assert measured and truth, f"{name}: fail-back {measured!r}, edge truth {truth!r}; {_per_rendition(tmp_path, name)}"
+        assert abs(float(measured) - float(truth)) <= target, f"{name}: fail-back {measured} s, edge truth {truth} s; {_per_rendition(tmp_path, name)}"
         assert properties["failback_rendition"].startswith("p0/") or name != PAUSE, properties["failback_rendition"]
     timelines = sorted(p.name for p in (tmp_path / "timelines").glob("*.json"))
     extra = len(ROUTING_SCENARIOS[routing]) - (routing is RoutingMode.PATH_PREFIX)  # the prefix check writes no timeline

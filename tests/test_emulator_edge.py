@@ -167,3 +167,58 @@ def test_stack_stops_and_joins_everything(make_stack: MakeStack) -> None:
     assert not stack.edge.server.answers()  # type: ignore[union-attr]
     leftovers = [t.name for t in set(threading.enumerate()) - before]
     assert leftovers == []
+
+
+def test_the_edge_keeps_origin_connections_alive_and_a_dead_origin_is_still_refused(
+    make_stack: MakeStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Misses reuse the edge's connection to the origin, as CloudFront's do (origin keep-alive); a connection
+    the origin closed when it stopped listening is dropped unused, so the next miss finds the origin refusing
+    (the failure a viewer's request meets without keep-alive), not a read error on a dead connection."""
+    from fixtures.emulator import http_server
+
+    accepted: list[int] = []
+    real = http_server._Server.process_request
+
+    def counting(server: http_server._Server, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        accepted.append(server.server_address[1])
+        real(server, request, client_address)
+
+    monkeypatch.setattr(http_server._Server, "process_request", counting)
+    stack = make_stack(0.5)
+    assert stack.edge is not None
+    primary_port = stack.origins[stack.primary].server.port
+    for _ in range(10):  # one after another, each a miss: the manifest is not cached at L = 0.5 s
+        response = edge_get(stack, R)
+        assert response.status_code == 200 and response.headers["X-Cache"] == "Miss from cloudfront"
+    assert 1 <= accepted.count(primary_port) <= 3, f"{accepted.count(primary_port)} connections for 10 misses"
+
+    stack.break_origin(stack.primary, BreakMode.REFUSE)
+    assert _served_by(stack) == (200, stack.secondary)
+    miss = [e for e in stack.edge.events if e.path == f"/{R}"][-1]
+    assert miss.tried[0] == f"{stack.primary}:connect refused", miss.tried
+    stack.heal_origin(stack.primary)
+    assert wait_for(lambda: _served_by(stack) == (200, stack.primary), 3, "automatic fail-back")
+
+
+def test_an_origin_connection_idle_past_the_keepalive_timeout_is_closed_not_reused(
+    make_stack: MakeStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import http.client
+
+    from fixtures.emulator import origin_connections
+    from fixtures.emulator.origin_connections import KEEPALIVE_TIMEOUT_S, OriginConnections
+
+    stack = make_stack(0.5)
+    origin = stack.origins[stack.primary].server
+    address = ("127.0.0.1", origin.port)
+    pool = OriginConnections()
+    connection = http.client.HTTPConnection(*address, timeout=5)
+    connection.connect()
+    pool.give_back(address, connection)
+    assert pool.take(address) is connection  # idle for less than the timeout: reused
+    pool.give_back(address, connection)
+    now = time.monotonic()
+    monkeypatch.setattr(origin_connections.time, "monotonic", lambda: now + KEEPALIVE_TIMEOUT_S + 0.1)
+    assert pool.take(address) is None
+    assert connection.sock is None  # closed, not left open for the origin to hold a thread for
