@@ -15,7 +15,9 @@ into the buckets, so the buckets hold a live, epoch-locked stream like MediaLive
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -42,6 +44,30 @@ FAKE_ENV = {
     "AWS_DEFAULT_REGION": PRIMARY, "AWS_EC2_METADATA_DISABLED": "true",
     "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
 }
+
+_clients: dict[tuple[str, str, str | None], Any] = {}
+_clients_lock = threading.Lock()
+
+
+def aws_client(service: str, region: str) -> Any:
+    """A boto3 client for the AWS the test is pointed at (moto in-process, or the moto server AWS_ENDPOINT_URL names).
+
+    Made once per process and endpoint, from one session, and reused across tests: a fresh session and client
+    cost about 30 ms of CPU, a dozen times per world. moto answers a client while its mock is active, whenever the
+    client was made (importing this module imports moto, which adds its hook to every session made after), and
+    every test sets the same fake credentials.
+    """
+    key = (service, region, os.environ.get("AWS_ENDPOINT_URL"))
+    with _clients_lock:  # a session is not thread-safe (the Mirror makes its clients in its own thread)
+        if key not in _clients:
+            _clients[key] = _shared_session().client(service, region_name=region)
+        return _clients[key]
+
+
+@functools.cache
+def _shared_session() -> Any:
+    return new_session()
+
 
 _schedules: dict[str, list[dict[str, Any]]] = {}
 _schedules_lock = threading.Lock()
@@ -133,21 +159,38 @@ def _install_cloudfront_stand_ins() -> None:
 _install_cloudfront_stand_ins()
 
 
+def _install_module_list_cache() -> None:
+    # moto's server lists its own package directory (about 180 isdir calls) twice for every request it answers, to
+    # ask whether the Host header names a service (its only use); the listing cannot change while the tests run.
+    import moto.backends as moto_backends
+
+    listing = tuple(moto_backends.list_of_moto_modules())
+    moto_backends.list_of_moto_modules = lambda: listing
+
+
+_install_module_list_cache()
+
+
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """moto on a free 127.0.0.1 port, stopped and joined on exit; yields its endpoint URL."""
+    """moto on a free 127.0.0.1 port, stopped and joined on exit; yields its endpoint URL, moto emptied."""
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()  # moto's state is per process, not per server
-    reset_schedules()
+    reset_moto(endpoint)
     try:
         yield endpoint
     finally:
         server.stop()
+
+
+def reset_moto(endpoint: str) -> None:
+    """Empty moto behind a loopback server: every backend (moto's state is per process, not per server) and the schedules."""
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    reset_schedules()
 
 
 def _channel(client: Any, name: str, bucket: str, **overrides: Any) -> str:
@@ -176,9 +219,10 @@ def _channel(client: Any, name: str, bucket: str, **overrides: Any) -> str:
         },
         InputSpecification={"Codec": "AVC", "MaximumBitrate": "MAX_10_MBPS", "Resolution": "SD"},
     )["Channel"]
-    client.describe_channel(ChannelId=channel["Id"])  # moto: CREATING -> IDLE on the next describe
+    # moto starts a CREATING channel as readily as an IDLE one, and settles STARTING to RUNNING on the next
+    # DescribeChannel, before answering it: whoever describes the channel first (preflight, a verb) sees it
+    # RUNNING, so the two settling describes this once made (a MediaLive answer is moto's costliest) are not needed.
     client.start_channel(ChannelId=channel["Id"])
-    client.describe_channel(ChannelId=channel["Id"])  # STARTING -> RUNNING
     return str(channel["Id"])
 
 
@@ -231,7 +275,7 @@ class World:
     buckets: dict[str, str]
 
     def s3(self, region: str) -> Any:
-        return new_session().client("s3", region_name=region)
+        return aws_client("s3", region)
 
     def bucket_policy(self, region: str) -> dict[str, Any] | None:
         try:
@@ -252,19 +296,20 @@ def build_world(directory: Path, playback_url: str, *, chaos: dict[str, Any] | N
     """Create the two-region stack in the current (mocked) AWS and write its stack file; returns what was made."""
     channels = {}
     for region in (PRIMARY, SECONDARY):
-        s3 = new_session().client("s3", region_name=region)
+        s3 = aws_client("s3", region)
         if region == "us-east-1":
             s3.create_bucket(Bucket=BUCKETS[region])
         else:
             s3.create_bucket(Bucket=BUCKETS[region], CreateBucketConfiguration={"LocationConstraint": region})
         policy = json.loads(json.dumps(EXISTING_POLICY).replace("{bucket}", BUCKETS[region]))
         s3.put_bucket_policy(Bucket=BUCKETS[region], Policy=json.dumps(policy))
-        channels[region] = _channel(new_session().client("medialive", region_name=region), f"live-{region}", BUCKETS[region],
+        channels[region] = _channel(aws_client("medialive", region), f"live-{region}", BUCKETS[region],
                                     **overrides.get(region, {}))
-    new_session().client("secretsmanager", region_name=PRIMARY).create_secret(Name=SECRET_NAME, SecretString=json.dumps({"value": SECRET_VALUE}))
-    cloudfront = new_session().client("cloudfront", region_name=PRIMARY)
+    aws_client("secretsmanager", PRIMARY).create_secret(Name=SECRET_NAME, SecretString=json.dumps({"value": SECRET_VALUE}))
+    cloudfront = aws_client("cloudfront", PRIMARY)
     distribution = cloudfront.create_distribution(DistributionConfig=distribution_config(**overrides.get("cdn", {})))["Distribution"]
-    cloudfront.get_distribution(Id=distribution["Id"])  # moto: InProgress -> Deployed on the next read
+    # Left InProgress: moto deploys a distribution on its next GetDistribution, before answering it, so whoever
+    # reads it first (preflight) sees Deployed, as it would once AWS had finished.
     document = {
         "name": "drill-world",
         "segment_length_s": 1,
@@ -296,18 +341,16 @@ class Mirror:
         self.period_s = period_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mirror", daemon=True)
-        # Made on the first pass, once the test has pointed AWS_ENDPOINT_URL at moto; a new client and a put of
-        # every manifest on every pass cost about a core of CPU (moto parses each put).
-        self._clients: dict[str, Any] = {}
+        # A manifest is put only when it changed, through the shared clients (taken on each pass, so they are the
+        # ones for the moto server the test points AWS_ENDPOINT_URL at): a new client and a put of every manifest on
+        # every pass cost about a core of CPU (moto parses each put).
         self._http = requests.Session()
         self._copied: dict[tuple[str, str], bytes] = {}
 
     def copy_once(self) -> None:
         regions = dict(zip(self.emulator.regions, (PRIMARY, SECONDARY), strict=True))
         for emulated, region in regions.items():
-            if region not in self._clients:
-                self._clients[region] = new_session().client("s3", region_name=region)
-            s3 = self._clients[region]
+            s3 = aws_client("s3", region)
             for rendition in RENDITIONS:
                 answer = self._http.get(f"{self.emulator.origins[emulated].url}/live/{rendition}",
                                         headers={SECRET_HEADER: self.emulator.config.edge.secret}, timeout=5)

@@ -6,17 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.aws.calls import AwsCalls, new_session
+from fixtures.aws.calls import AwsCalls
 from fixtures.aws.stack_file import load_stack_file
 from fixtures.stacks.aws import AwsStack
-from tests.moto_world import PRIMARY, RENDITIONS, SECONDARY, build_world
+from tests.moto_world import PRIMARY, RENDITIONS, SECONDARY, aws_client, build_world
 
 PLAYBACK = "https://d111111abcdef8.cloudfront.net/live/index.m3u8"
 URL = "https://d111111abcdef8.cloudfront.net/live/p0/180p.m3u8"
 
 
 def _put(region: str, bucket: str, key: str, body: bytes) -> str:
-    return str(new_session().client("s3", region_name=region).put_object(Bucket=bucket, Key=key, Body=body)["ETag"])
+    return str(aws_client("s3", region).put_object(Bucket=bucket, Key=key, Body=body)["ETag"])
 
 
 def test_fingerprints_name_the_region_whose_object_the_edge_served(fake_aws: None, tmp_path: Path) -> None:

@@ -19,12 +19,11 @@ from typing import Any
 import pytest
 import yaml
 
-from fixtures.aws.calls import new_session
 from fixtures.emulator import EmulatedStack, StackConfig
 from fixtures.ledger import Ledger
 from tests.drill_runner import DrillRun, run_drill
 from tests.emulator_client import wait_for
-from tests.moto_world import FAKE_ENV, PRIMARY, SECRET_VALUE, Mirror, World, build_world, moto_server, reset_schedules
+from tests.moto_world import FAKE_ENV, PRIMARY, SECRET_VALUE, Mirror, World, aws_client, build_world, moto_server, reset_moto
 
 ROOT = Path(__file__).resolve().parent.parent
 BREAK = "test_primary_origin_broken[error-status]"
@@ -47,22 +46,30 @@ class Offline:
         self.world.stack_file.write_text(yaml.safe_dump(document))
 
 
-@pytest.fixture
-def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Offline]:
+@pytest.fixture(scope="module")
+def loopback() -> Iterator[tuple[EmulatedStack, str]]:
+    """One emulated stream and one moto server for the module (per xdist worker); no test changes the stream,
+    and each test empties moto before building its own world, so only the start-ups are shared."""
     emulator = EmulatedStack(StackConfig.local())
     emulator.start()
     try:
         with moto_server() as endpoint:
-            env = {**FAKE_ENV, "AWS_ENDPOINT_URL": endpoint}
-            for name, value in env.items():
-                monkeypatch.setenv(name, value)
-            monkeypatch.delenv("AWS_PROFILE", raising=False)
-            reset_schedules()
-            world = build_world(tmp_path, emulator.playback_url)
-            with Mirror(emulator):
-                yield Offline(world, {**os.environ, **env})
+            yield emulator, endpoint
     finally:
         emulator.stop()
+
+
+@pytest.fixture
+def offline(loopback: tuple[EmulatedStack, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Offline]:
+    emulator, endpoint = loopback
+    env = {**FAKE_ENV, "AWS_ENDPOINT_URL": endpoint}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    reset_moto(endpoint)
+    world = build_world(tmp_path, emulator.playback_url)
+    with Mirror(emulator):
+        yield Offline(world, {**os.environ, **env})
 
 
 @pytest.mark.takes(20)
@@ -85,7 +92,7 @@ def test_preflight_passes_end_to_end_and_the_secret_never_leaves_secrets_manager
 @pytest.mark.takes(20)
 def test_a_misbuilt_stack_fails_preflight_naming_the_setting(offline: Offline, tmp_path: Path) -> None:
     
-    cloudfront = new_session().client("cloudfront", region_name=PRIMARY)
+    cloudfront = aws_client("cloudfront", PRIMARY)
     current = cloudfront.get_distribution_config(Id=offline.world.distribution_id)
     config = current["DistributionConfig"]
     config["OriginGroups"]["Items"][0]["FailoverCriteria"]["StatusCodes"] = {"Quantity": 2, "Items": [502, 503]}

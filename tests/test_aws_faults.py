@@ -14,7 +14,7 @@ import yaml
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from fixtures.aws.calls import AwsCalls, new_session
+from fixtures.aws.calls import AwsCalls
 from fixtures.aws.recover import recover
 from fixtures.aws.stack_file import load_stack_file
 from fixtures.aws.verbs import (
@@ -29,7 +29,7 @@ from fixtures.aws.verbs import (
 from fixtures.ledger import Ledger
 from fixtures.stacks.aws import AwsStack
 from fixtures.stacks.base import FaultUnavailable
-from tests.moto_world import EXISTING_POLICY, FAKE_ENV, PRIMARY, SECONDARY, build_world, schedule_of
+from tests.moto_world import EXISTING_POLICY, FAKE_ENV, PRIMARY, SECONDARY, aws_client, build_world, schedule_of
 
 PLAYBACK = "https://d111111abcdef8.cloudfront.net/live/index.m3u8"
 
@@ -107,7 +107,7 @@ def test_breaking_an_s3_origin_adds_one_tagged_statement_and_healing_restores_th
 
 def test_a_bucket_with_no_policy_gets_none_back(fake_aws: None, tmp_path: Path) -> None:
     world = build_world(tmp_path, PLAYBACK)
-    new_session().client("s3", region_name=PRIMARY).delete_bucket_policy(Bucket=world.buckets[PRIMARY])
+    aws_client("s3", PRIMARY).delete_bucket_policy(Bucket=world.buckets[PRIMARY])
     verb = BucketPolicyDeny(PRIMARY, world.buckets[PRIMARY])
     verb.apply(AwsCalls(), VerbState())
     assert [s["Sid"] for s in world.bucket_policy(PRIMARY)["Statement"]] == ["FailoverDrillDenyAll"]  # type: ignore[index]
@@ -126,7 +126,7 @@ def test_a_policy_edited_by_someone_else_meanwhile_is_reported_not_overwritten()
 
 def test_expired_s3_manifests_answer_403_while_segments_still_play(fake_aws: None, tmp_path: Path) -> None:
     world = build_world(tmp_path, PLAYBACK)
-    s3 = new_session().client("s3", region_name=PRIMARY)
+    s3 = aws_client("s3", PRIMARY)
     for key in ("live/p0/180p.m3u8", "live/p0/180p_1.ts"):
         s3.put_object(Bucket=world.buckets[PRIMARY], Key=key, Body=b"#EXTM3U\n")
     stack = AwsStack(load_stack_file(world.stack_file), AwsCalls())
@@ -141,7 +141,7 @@ def test_expired_s3_manifests_answer_403_while_segments_still_play(fake_aws: Non
 
 def test_deleted_manifests_stay_deleted_until_undo_then_undo_waits_for_the_encoder(fake_aws: None, tmp_path: Path) -> None:
     world = build_world(tmp_path, PLAYBACK)
-    s3 = new_session().client("s3", region_name=PRIMARY)
+    s3 = aws_client("s3", PRIMARY)
     bucket, key = world.buckets[PRIMARY], "live/p0/180p.m3u8"
     verb = ManifestsDeleted(PRIMARY, "s3", bucket, (key,), repeat_s=0.05, rewrite_timeout_s=5)
     calls, state = AwsCalls(), VerbState()
@@ -186,7 +186,7 @@ def test_undo_says_so_when_the_encoder_never_rewrites(fake_aws: None, tmp_path: 
 
 
 def test_a_mediastore_origin_is_broken_in_its_container_policy(fake_aws: None, tmp_path: Path) -> None:
-    mediastore = new_session().client("mediastore", region_name=PRIMARY)
+    mediastore = aws_client("mediastore", PRIMARY)
     mediastore.create_container(ContainerName="live_east")
     default = {"Version": "2012-10-17", "Statement": [{"Sid": "MediaStoreFullAccess", "Action": ["mediastore:*"],
                "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Effect": "Allow",
@@ -210,7 +210,7 @@ def test_channel_stop_is_opt_in_and_start_is_its_inverse(fake_aws: None, tmp_pat
     document["chaos"]["allow_channel_stop"] = True
     world.stack_file.write_text(yaml.safe_dump(document))
     stack = AwsStack(load_stack_file(world.stack_file), AwsCalls())
-    medialive = new_session().client("medialive", region_name=PRIMARY)
+    medialive = aws_client("medialive", PRIMARY)
     fault = stack.channel_stopped(PRIMARY)
     fault.apply()
     assert medialive.describe_channel(ChannelId=world.channels[PRIMARY])["State"] == "IDLE"

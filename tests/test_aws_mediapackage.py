@@ -26,7 +26,7 @@ from checks.configuration import (
     mediapackage_problems,
     mqar_problems,
 )
-from fixtures.aws.calls import AwsCalls, new_session
+from fixtures.aws.calls import AwsCalls
 from fixtures.aws.control_plane import stack_facts
 from fixtures.aws.mediapackage import EndpointErrorConditionsSet, EndpointPolicyDenied, requires_cdn_header
 from fixtures.aws.recover import recover
@@ -35,7 +35,7 @@ from fixtures.aws.verbs import VerbError, VerbState, verb_from_ledger
 from fixtures.ledger import Ledger
 from fixtures.stacks.aws import AwsStack
 from fixtures.stacks.base import FaultUnavailable
-from tests.moto_world import ORIGIN_IDS, PRIMARY, SECONDARY, World, build_world
+from tests.moto_world import ORIGIN_IDS, PRIMARY, SECONDARY, World, aws_client, build_world
 
 PLAYBACK = "https://d111111abcdef8.cloudfront.net/live/index.m3u8"
 ACCOUNT = "123456789012"  # moto's
@@ -128,7 +128,7 @@ def mp_world(tmp_path: Path, *, selection: str | None = "media-quality-based", c
     """The moto world with MediaPackage v2 origins: SelectionCriteria, the identifier headers and one secret per region."""
     associations = [{"LambdaFunctionARN": LAMBDA_ARN, "EventType": "origin-request", "IncludeBody": False}] if lambdas else []
     world = build_world(tmp_path, PLAYBACK, cdn={"codes": codes or [403, 404, 500, 502, 503, 504], "lambdas": associations})
-    cloudfront = new_session().client("cloudfront", region_name=PRIMARY)
+    cloudfront = aws_client("cloudfront", PRIMARY)
     answer = cloudfront.get_distribution_config(Id=world.distribution_id)
     config = answer["DistributionConfig"]
     if selection is not None:
@@ -139,9 +139,8 @@ def mp_world(tmp_path: Path, *, selection: str | None = "media-quality-based", c
         if sent.get(region) is not None:
             items = origin["CustomHeaders"].get("Items", []) + [{"HeaderName": HEADER, "HeaderValue": sent[region]}]
             origin["CustomHeaders"] = {"Quantity": len(items), "Items": items}
-    cloudfront.update_distribution(Id=world.distribution_id, IfMatch=answer["ETag"], DistributionConfig=config)
-    cloudfront.get_distribution(Id=world.distribution_id)  # moto: InProgress -> Deployed on the next read
-    secrets = {region: new_session().client("secretsmanager", region_name=region).create_secret(
+    cloudfront.update_distribution(Id=world.distribution_id, IfMatch=answer["ETag"], DistributionConfig=config)  # moto: Deployed on the next read
+    secrets = {region: aws_client("secretsmanager", region).create_secret(
         Name=SECRET_NAME, SecretString=json.dumps({"MediaPackageV2CDNIdentifier": IDENTIFIERS[region]}))["ARN"]
         for region in (PRIMARY, SECONDARY)}
     document = yaml.safe_load(world.stack_file.read_text())
@@ -270,7 +269,7 @@ def test_each_misbuilt_mediapackage_stack_is_named_by_its_rule(
 def test_mqar_on_origins_that_are_not_mediapackage_is_named(fake_aws: None, tmp_path: Path) -> None:
     """An S3 world with media-quality-based selection: no MediaPackage facts at all, and MQAR says why it cannot work."""
     world = build_world(tmp_path, PLAYBACK)
-    cloudfront = new_session().client("cloudfront", region_name=PRIMARY)
+    cloudfront = aws_client("cloudfront", PRIMARY)
     answer = cloudfront.get_distribution_config(Id=world.distribution_id)
     answer["DistributionConfig"]["OriginGroups"]["Items"][0]["SelectionCriteria"] = "media-quality-based"
     cloudfront.update_distribution(Id=world.distribution_id, IfMatch=answer["ETag"], DistributionConfig=answer["DistributionConfig"])
@@ -284,7 +283,7 @@ def test_an_unreadable_identifier_secret_is_named(fake_aws: None, tmp_path: Path
     from fixtures.aws.control_plane import ControlPlaneError
 
     world, secrets = mp_world(tmp_path)
-    new_session().client("secretsmanager", region_name=PRIMARY).put_secret_value(SecretId=SECRET_NAME, SecretString=json.dumps({"other": "x"}))
+    aws_client("secretsmanager", PRIMARY).put_secret_value(SecretId=SECRET_NAME, SecretString=json.dumps({"other": "x"}))
     with pytest.raises(ControlPlaneError, match=r"^regions.primary.origin endpoint policy CdnAuthConfiguration.CdnIdentifierSecretArns"
                                                 r".json_key 'MediaPackageV2CDNIdentifier': the secret is not a JSON object with that key$"):
         read_facts(world, secrets)

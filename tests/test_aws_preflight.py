@@ -14,10 +14,10 @@ import yaml
 from botocore.stub import Stubber
 
 from checks.configuration import configuration_problems
-from fixtures.aws.calls import AwsCalls, new_session
+from fixtures.aws.calls import AwsCalls
 from fixtures.aws.control_plane import ControlPlaneError, expiry_facts, stack_facts
 from fixtures.aws.stack_file import load_stack_file
-from tests.moto_world import PRIMARY, SECONDARY, SECRET_NAME, SECRET_VALUE, World, build_world
+from tests.moto_world import PRIMARY, SECONDARY, SECRET_NAME, SECRET_VALUE, World, aws_client, build_world
 
 PLAYBACK = "https://d111111abcdef8.cloudfront.net/live/index.m3u8"
 
@@ -36,13 +36,13 @@ def test_the_same_custom_epoch_in_both_regions_is_fine(fake_aws: None, tmp_path:
 
 
 def _stop_primary(world: World) -> None:
-    medialive = new_session().client("medialive", region_name=PRIMARY)
+    medialive = aws_client("medialive", PRIMARY)
     medialive.stop_channel(ChannelId=world.channels[PRIMARY])
     medialive.describe_channel(ChannelId=world.channels[PRIMARY])
 
 
 def _pause_secondary_pipeline_1(world: World) -> None:
-    new_session().client("medialive", region_name=SECONDARY).batch_update_schedule(
+    aws_client("medialive", SECONDARY).batch_update_schedule(
         ChannelId=world.channels[SECONDARY],
         Creates={"ScheduleActions": [{
             "ActionName": "left-over-pause", "ScheduleActionStartSettings": {"ImmediateModeScheduleActionStartSettings": {}},
@@ -52,7 +52,7 @@ def _pause_secondary_pipeline_1(world: World) -> None:
 
 
 def _rotate_secret_alone(world: World) -> None:
-    new_session().client("secretsmanager", region_name=PRIMARY).put_secret_value(
+    aws_client("secretsmanager", PRIMARY).put_secret_value(
         SecretId=SECRET_NAME, SecretString=json.dumps({"value": "rotated-but-cloudfront-not-updated"})
     )
 
@@ -122,7 +122,7 @@ def _legacy_origins(world: World, kind: str, extra: dict[str, Any]) -> Path:
 def test_mediastore_expiry_is_read_from_the_transient_lifecycle_rule(fake_aws: None, tmp_path: Path) -> None:
     world = build_world(tmp_path, PLAYBACK)
     stack = load_stack_file(_legacy_origins(world, "mediastore", {"container": "live_drill"}))
-    mediastore = new_session().client("mediastore", region_name=PRIMARY)
+    mediastore = aws_client("mediastore", PRIMARY)
     mediastore.create_container(ContainerName="live_drill")
     assert expiry_facts(AwsCalls(), stack, stack.primary).expiry_s is None  # no lifecycle policy at all
     rule = {"definition": {"path": [{"wildcard": "live/*.m3u8"}], "seconds_since_create": [{"numeric": [">", 2]}]}, "action": "EXPIRE"}

@@ -42,6 +42,7 @@ from tests.moto_world import (
     SECRET_VALUE,
     SECURITY_HEADERS_POLICY,
     World,
+    aws_client,
     build_world,
 )
 
@@ -248,7 +249,7 @@ def kvs_world(tmp_path: Path, *, function: dict[str, Any] | None = None, associa
     if function is not None:
         config = {"Comment": "", "Runtime": "cloudfront-js-2.0",
                   "KeyValueStoreAssociations": {"Quantity": 1, "Items": [{"KeyValueStoreARN": KVS_ARN}]}, **function}
-        new_session().client("cloudfront", region_name=PRIMARY).create_function(Name=FUNCTION, FunctionConfig=config, FunctionCode=b"export")
+        aws_client("cloudfront", PRIMARY).create_function(Name=FUNCTION, FunctionConfig=config, FunctionCode=b"export")
     return world
 
 
@@ -351,7 +352,7 @@ def test_another_enabled_distribution_taking_our_names_is_named(
     from tests.moto_world import distribution_config
 
     world = build_world(tmp_path, PLAYBACK, cdn={"aliases": [ours]})
-    twin = new_session().client("cloudfront", region_name=PRIMARY).create_distribution(
+    twin = aws_client("cloudfront", PRIMARY).create_distribution(
         DistributionConfig=distribution_config(aliases=[theirs], enabled=enabled, reference="stale"))["Distribution"]["Id"]
     facts = stack_facts(AwsCalls(), load_stack_file(world.stack_file))
     assert facts.edge.other_enabled_with_alias == ((twin,) if claimed else ())
