@@ -16,6 +16,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "takes(seconds): about how long the test runs on a quiet 2-core machine (a scheduling hint, not a limit)"
     )
+    config.addinivalue_line(
+        "markers",
+        "together: the module's tests so marked share a module-scoped run too costly to repeat; they are dealt to one "
+        "worker as one block (a scheduling hint: alone, each still passes)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -23,12 +28,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     xdist's work stealing hands each worker a contiguous slice of this order to begin with, and steals from
     the slices' ends: sorted alone, every long test would sit in the first worker's slice, run one after
-    another. Dealt round-robin instead, each slice begins with its share of the longest tests.
+    another. Dealt round-robin instead, each slice begins with its share of the longest tests. Tests marked
+    ``together`` in one module are dealt as one block, so their module-scoped run happens once, not once per
+    worker they landed on.
     """
-    items.sort(key=lambda item: -_takes(item))  # stable: tests of equal length keep their order
+    blocks: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        key = item.nodeid.split("::")[0] if item.get_closest_marker("together") is not None else item.nodeid
+        blocks.setdefault(key, []).append(item)
+    ordered = sorted(blocks.values(), key=lambda block: -sum(_takes(item) for item in block))  # stable for equals
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     if workers > 1:
-        items[:] = [item for hand in range(workers) for item in items[hand::workers]]
+        ordered = [block for hand in range(workers) for block in ordered[hand::workers]]
+    items[:] = [item for block in ordered for item in block]
 
 
 def _takes(item: pytest.Item) -> float:

@@ -33,7 +33,8 @@ def pause_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return workdir
 
 
-@pytest.mark.takes(25)
+@pytest.mark.together
+@pytest.mark.takes(20)
 def test_each_scenario_leaves_a_timeline_artifact(pause_run: Path) -> None:
     artifacts = {p.name: json.loads(p.read_text()) for p in (pause_run / "timelines").glob("*.json")}
     assert set(artifacts) == {"test_pipeline_paused.test_pipeline_0_paused_in_primary_region.json",
@@ -53,7 +54,8 @@ def test_each_scenario_leaves_a_timeline_artifact(pause_run: Path) -> None:
     assert all(isinstance(m["edge_truth_failback_s"], float) for m in figures["renditions"] if m["failover"])
 
 
-@pytest.mark.takes(25)
+@pytest.mark.together
+@pytest.mark.takes(1)
 def test_the_html_report_is_one_self_contained_file(pause_run: Path) -> None:
     page = (pause_run / "drill-report.html").read_text()
     assert page.count("<svg") == 2 and "pause local-east/pipeline 0" in page and "failover " in page
@@ -61,7 +63,8 @@ def test_the_html_report_is_one_self_contained_file(pause_run: Path) -> None:
     assert not re.search(r'href="(?!#)', page), "the report links to something outside itself"
 
 
-@pytest.mark.takes(25)
+@pytest.mark.together
+@pytest.mark.takes(5)
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (.ci/run installs Debian's chromium)")
 def test_the_html_report_renders_in_headless_chromium(pause_run: Path) -> None:
     report = pause_run / "drill-report.html"
