@@ -34,13 +34,21 @@ class DrillRun:
     cases: dict[str, CaseResult]
 
 
-def run_drill(args: list[str], workdir: Path, timeout_s: float = 600, env: dict[str, str] | None = None) -> DrillRun:
+def run_drill(
+    args: list[str], workdir: Path, timeout_s: float = 600, env: dict[str, str] | None = None, command: list[str] | None = None
+) -> DrillRun:
+    """``command``: a README command's words (tests/readme.py), run as printed from a directory outside the checkout
+    with ``args`` after it; without one, pytest on scenarios/ from the checkout."""
     workdir.mkdir(parents=True, exist_ok=True)
     junit = workdir / "junit.xml"
+    if command is None:
+        start, cwd = [sys.executable, "-m", "pytest", "scenarios"], ROOT
+    else:
+        start, cwd = command, workdir / "elsewhere"
+        cwd.mkdir(exist_ok=True)
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-q", f"--junitxml={junit}",
-         f"--reports-dir={workdir}", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout_s, check=False, env=env,
+        [*start, "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", f"--reports-dir={workdir}", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=timeout_s, check=False, env=env,
     )
     cases: dict[str, CaseResult] = {}
     if junit.exists():

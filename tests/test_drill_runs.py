@@ -13,6 +13,7 @@ from fixtures.emulator import Misconfiguration
 from fixtures.routing import RoutingMode
 from tests.conftest import MakeStack
 from tests.drill_runner import ROOT, run_drill
+from tests.readme import WHOLE_DRILL_COMMANDS, readme_command
 
 pytest_plugins = ["pytester"]  # in-process pytest runs for the refused settings
 
@@ -135,7 +136,8 @@ CASES: list[tuple[tuple[Misconfiguration, RoutingMode, bool], list[tuple[str, li
 
 # Whole drills run in parallel, as `./drill -n N` runs them: the parallel plumbing (one JUnit file, every
 # timeline, one table and report made in the controller) is proven on every whole drill, not on a toy run.
-# Three workers: more would cost more CPU to start on two cores than they save in waiting.
+# Three workers: more would cost more CPU to start on two cores than they save in waiting. After the README's
+# command, so it wins over the -n a command prints (pytest takes the last).
 WHOLE_DRILL = ["-n", "3"]
 
 
@@ -158,19 +160,24 @@ def _per_rendition(reports: Path, scenario: str) -> str:
 
 @pytest.mark.takes(100)
 @pytest.mark.parametrize(
-    "length,routing",
-    [(1.0, RoutingMode.ORIGIN_GROUP), (2.0, RoutingMode.ORIGIN_GROUP), (1.0, RoutingMode.KVS), (1.0, RoutingMode.PATH_PREFIX)],
-    ids=["L=1 scaled knobs", "L=2 AWS whole-second knobs", "L=1 routing kvs", "L=1 routing path-prefix"],
+    "length,routing,variant",
+    [pytest.param(length, routing, variant, id=variant) for length, routing, variant in (
+        (1.0, RoutingMode.ORIGIN_GROUP, "L=1 scaled knobs"), (2.0, RoutingMode.ORIGIN_GROUP, "L=2 AWS whole-second knobs"),
+        (1.0, RoutingMode.KVS, "L=1 routing kvs"), (1.0, RoutingMode.PATH_PREFIX, "L=1 routing path-prefix"),
+    )],
 )
 def test_the_whole_drill_passes_on_the_correct_stack_and_agrees_with_the_edge(
-    length: float, routing: RoutingMode, tmp_path: Path
+    length: float, routing: RoutingMode, variant: str, tmp_path: Path
 ) -> None:
     """Every scenario passes with write skew on (those of other routings skip); each chaos scenario's
     fail-back figure is within max(0.1 L, one poll interval) of the edge's own record (its 10 Hz probe,
     not the viewer's requests), plus the probe's period, the resolution that record has. The planned
     switch-over's failover figure is held to the same standard. Run in parallel: one JUnit file, a timeline
-    per scenario, and one summary table and HTML report naming every scenario."""
-    run = run_drill([*WHOLE_DRILL, "--segment-length", f"{length:g}", "--routing", routing.value], tmp_path, timeout_s=900)
+    per scenario, and one summary table and HTML report naming every scenario. Each runs the README's own command
+    for it (tests/readme.py), as printed, from outside the checkout."""
+    command = readme_command(WHOLE_DRILL_COMMANDS[variant])
+    assert ("--routing" in command) == (routing is not RoutingMode.ORIGIN_GROUP)
+    run = run_drill([*WHOLE_DRILL, "--segment-length", f"{length:g}"], tmp_path, timeout_s=900, command=command)
     others = {name for mode, names in ROUTING_SCENARIOS.items() if mode is not routing for name in names} | {QUALITY, DENIED}
     failed = {name: case.message[:600] for name, case in run.cases.items() if case.outcome != "passed" and name not in others}
     assert run.returncode == 0 and not failed, f"{failed}\n{run.output[-3000:]}"
@@ -205,7 +212,9 @@ def test_the_whole_drill_passes_on_mediapackage_v2_with_media_quality_selection_
     """Behind MediaPackage v2 endpoints with MQAR: the quality drop moves viewers by score and back, the denied
     endpoint and the lost region fail over and back, pipeline losses are absorbed by input switching; what
     MediaPackage v2 cannot do skips, saying why. Figures agree with the edge's probe as above."""
-    run = run_drill([*WHOLE_DRILL, *MEDIAPACKAGE, "--segment-length", "1"], tmp_path, timeout_s=900)
+    command = readme_command(WHOLE_DRILL_COMMANDS["mediapackage-v2 mqar"])
+    assert command[1:] == MEDIAPACKAGE
+    run = run_drill([*WHOLE_DRILL, "--segment-length", "1"], tmp_path, timeout_s=900, command=command)
     skipped = {"test_channel_stopped_is_reported_as_endlist", "test_primary_region_manifests_expired",
                "test_index_lists_both_pipelines_renditions", *(n for names in ROUTING_SCENARIOS.values() for n in names)}
     wrong = {name: (case.outcome, case.message[:600]) for name, case in run.cases.items()

@@ -4,15 +4,15 @@ Each command is taken from the README's ``sh`` blocks, its leading ``./drill`` r
 absolute path of the checkout's ``drill``, and run with the working directory set to a temporary
 directory elsewhere, so relative paths (``event.yaml``) are the user's. Offline stand-ins replace
 what needs the outside world: moto on loopback for AWS (the stack file is written where the command
-expects it), the emulator's URL for a public playback URL. Commands that run the whole drill are
-narrowed with ``-k`` to one scenario: what is proven here is that they start, parse and run from
-elsewhere; the whole drill has tests of its own.
+expects it), the emulator's URL for a public playback URL. The commands that run the whole local drill
+are run whole, as printed and from elsewhere, by tests/test_drill_runs.py (tests/readme.py names them);
+the other commands that start a drill are narrowed with ``-k`` to one scenario: what is proven here is
+that they start, parse and run from elsewhere.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import signal
 import subprocess
@@ -24,23 +24,14 @@ import pytest
 from fixtures.emulator import EmulatedStack, StackConfig
 from fixtures.player.hlsjs import missing_piece
 from tests.moto_world import FAKE_ENV, PRIMARY, Mirror, build_world, moto_server, reset_schedules
+from tests.readme import WHOLE_DRILL_COMMANDS, readme_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 NARROW = ["-k", "viewer_sees"]
 
 
-def readme_commands() -> list[str]:
-    readme = (ROOT / "README.md").read_text()
-    commands = []
-    for block in re.findall(r"```sh\n(.*?)```", readme, re.DOTALL):
-        for line in block.splitlines():
-            command = re.sub(r"\s+#.*$", "", line).strip()
-            if command:
-                commands.append(command)
-    return commands
-
-
 COMMANDS = readme_commands()
+RUN_HERE = [c for c in COMMANDS if c not in WHOLE_DRILL_COMMANDS.values()]
 
 
 def test_the_readme_commands_are_the_ones_this_file_knows() -> None:
@@ -54,6 +45,8 @@ def _plan(command: str) -> tuple[list[str], str] | None:
     words = shlex.split(command)
     if words[0] != "./drill":
         return None
+    if command in WHOLE_DRILL_COMMANDS.values():
+        return [], "whole"  # run whole, as printed and from elsewhere, by tests/test_drill_runs.py
     rest = words[1:]
     if rest == ["selftest"]:
         return [], "self"  # this very suite
@@ -81,18 +74,10 @@ def _plan(command: str) -> tuple[list[str], str] | None:
         return [], "streams"
     if "--playback-url" in rest:
         return [], "url"
-    if rest[:1] == ["-n"]:
-        return [*NARROW, "-n", "2"], "plain"  # parallel (the last -n wins), on the narrowed selection: 2 workers for 1 scenario
-    if "--origin-kind" in rest:
-        return ["-k", "mediapackage"], "plain"  # its own scenarios; the rest are the default drill's
-    if "--routing" in rest:
-        return ["-k", "edge_routing"], "plain"  # the routing's own scenarios; the rest are the default drill's
     if "--swarm" in rest:
         return ["--swarm", "10", *NARROW], "plain"  # the last --swarm and -k win: a small crowd, a short scenario
     if "--player" in rest:
         return NARROW, "player"
-    if rest == []:
-        return NARROW, "plain"
     return None
 
 
@@ -111,7 +96,7 @@ def _run(words: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 30
 
 
 @pytest.mark.takes(15)
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", RUN_HERE)
 def test_readme_command_runs_as_printed_from_outside_the_checkout(
     command: str, emulator: EmulatedStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
