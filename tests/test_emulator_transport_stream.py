@@ -80,9 +80,9 @@ def _pts_steps(path: Path, stream: str) -> dict[int, int]:
     return steps
 
 
-@pytest.mark.takes(65)
+@pytest.mark.takes(35)
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed (apt-get install ffmpeg); .ci/run installs it")
-def test_ffmpeg_records_60_s_across_a_failover_and_a_failback_with_no_warning_and_no_pts_jump(tmp_path: Path) -> None:
+def test_ffmpeg_records_30_s_across_a_failover_and_a_failback_with_no_warning_and_no_pts_jump(tmp_path: Path) -> None:
     """A real reader of the stream: ffmpeg follows one rendition through the edge while the primary origin
     answers 503 (the edge serves the secondary's playlists and segments) and after it heals (fail-back).
 
@@ -94,11 +94,12 @@ def test_ffmpeg_records_60_s_across_a_failover_and_a_failback_with_no_warning_an
     stack = EmulatedStack(StackConfig.local(1.0))  # default write skew on
     stack.start()
     try:
-        recorder = _record(f"{stack.playback_url.rsplit('/', 1)[0]}/p0/180p.m3u8", 60, out)
+        # 30 s of recording: 8 s on the primary, 12 s of the fault on the secondary, 10 s back on the primary.
+        recorder = _record(f"{stack.playback_url.rsplit('/', 1)[0]}/p0/180p.m3u8", 30, out)
         try:
-            time.sleep(15)
+            time.sleep(8)
             stack.break_origin(stack.primary, BreakMode.STATUS, status=503)
-            time.sleep(20)
+            time.sleep(12)
             stack.heal_origin(stack.primary)
             _, warnings = recorder.communicate(timeout=90)
         finally:
@@ -115,5 +116,5 @@ def test_ffmpeg_records_60_s_across_a_failover_and_a_failback_with_no_warning_an
     # The region tag rides in an SEI message: the recording holds segments from both regions.
     assert b"local-east" in recorded and b"local-west" in recorded
     video, audio = _pts_steps(out, "v"), _pts_steps(out, "a")
-    assert set(video) == {3600} and sum(video.values()) > 55 * 25, video
+    assert set(video) == {3600} and sum(video.values()) > 27 * 25, video
     assert set(audio) == {media.AUDIO_FRAME_TICKS}, audio
