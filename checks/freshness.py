@@ -24,11 +24,24 @@ class UnchangedStretch:
     last: Observation
     last_sequence: int | None
     target_duration: float
+    origin_had_it_until: float  # monotonic: the latest moment a poll proves the origin still had this version
 
     @property
     def seconds(self) -> float:
-        """At least this long unchanged: first to last poll that showed it (polling can only under-count)."""
-        return self.last.monotonic - self.first.monotonic
+        """At least this long unchanged at the origin: from the first poll that showed it to the latest moment a
+        poll proves the origin still had it (polling can only under-count).
+
+        A cached answer proves less than a fresh one: its copy was fetched up to Age + 1 s before (Age counts whole
+        seconds), and a CDN that caches a manifest for its max-age rightly serves it that much longer. Counted from
+        the poll instead, a healthy stack failed: L = 2 s, manifests cached 1 s, a poll just before a segment landed
+        and a cache hit a second later made 3.001 s against the 3.0 s limit.
+        """
+        return max(0.0, self.origin_had_it_until - self.first.monotonic)
+
+
+def _origin_had_it_at(observation: Observation) -> float:
+    age = observation.headers.age
+    return observation.monotonic if age is None else observation.monotonic - (age + 1)
 
 
 def unchanged_stretches(timeline: Timeline) -> list[UnchangedStretch]:
@@ -38,13 +51,15 @@ def unchanged_stretches(timeline: Timeline) -> list[UnchangedStretch]:
         for observation, playlist in timeline.playlists(rendition):
             if current is not None and current.last_sequence == playlist.last_sequence:
                 current = UnchangedStretch(
-                    rendition, current.first, observation, playlist.last_sequence, current.target_duration
+                    rendition, current.first, observation, playlist.last_sequence, current.target_duration,
+                    max(current.origin_had_it_until, _origin_had_it_at(observation)),
                 )
                 continue
             if current is not None:
                 stretches.append(current)
             current = UnchangedStretch(
-                rendition, observation, observation, playlist.last_sequence, playlist.target_duration
+                rendition, observation, observation, playlist.last_sequence, playlist.target_duration,
+                _origin_had_it_at(observation),
             )
         if current is not None:
             stretches.append(current)

@@ -125,7 +125,7 @@ class Script:
             status=None if error else status,  # type: ignore[arg-type]
             error=error,  # type: ignore[arg-type]
             latency_s=fields.pop("latency", 0.05),  # type: ignore[arg-type]
-            headers=ResponseHeaders(attribution=fields.get("origin")),  # type: ignore[arg-type]
+            headers=fields.pop("headers", None) or ResponseHeaders(attribution=fields.get("origin")),  # type: ignore[arg-type]
             **fields,  # type: ignore[arg-type]
         )
         self.observations.append(observation)

@@ -345,3 +345,24 @@ def test_healthy_two_rendition_watch_has_no_findings_at_all() -> None:
     s.watch(R, 0.0, 10.0)
     s.watch(ALT, 0.02, 10.0)
     assert [str(f) for f in run_checks(s.timeline(), SETTINGS)] == []
+
+
+@pytest.mark.parametrize("third_poll_cached,stale", [(True, False), (False, True)], ids=["cache hit", "from the origin"])
+def test_a_manifest_the_edge_cached_is_not_counted_stale_for_its_cache_time(third_poll_cached: bool, stale: bool) -> None:
+    """A healthy stack's timeline that once failed the whole drill (L = 2 s, manifests cached for 1 s): the window
+    first seen at 0 s, fetched fresh again at 2.0 s just before the next segment landed, then a cache hit (Age 0)
+    at 3.001 s, and the next window at 4.0 s. The hit proves only that its copy was fetched within the second
+    before; the origin had the window for at least 2.0 s, inside 1.5 x 2 s. The same three polls answered by the
+    origin itself prove 3.001 s, past the limit."""
+    from checks.timeline import ResponseHeaders
+
+    first = newest_complete(0.0, 2.0) - 4
+    body, after = media_playlist(first, length=2.0), media_playlist(first + 1, length=2.0)
+    hit = ResponseHeaders(cache_status="Hit from cloudfront", age=0, attribution="primary")
+    s = Script()
+    s.playlist(0.0, R, body)
+    s.playlist(2.0, R, body)
+    s.playlist(3.001, R, body, **({"headers": hit} if third_poll_cached else {}))
+    s.playlist(4.0, R, after)
+    findings = [f for f in run_checks(s.timeline(), SETTINGS) if f.code is Code.PLAYLIST_STALE]
+    assert bool(findings) is stale, findings
