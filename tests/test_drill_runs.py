@@ -327,6 +327,7 @@ def test_bad_settings_are_refused_by_name(
     assert "Traceback" not in output
 
 
+@pytest.mark.takes(22)  # the viewer's 10 s start-up limit, twice
 def test_an_unreachable_playback_url_fails_each_test_in_one_line(tmp_path: Path) -> None:
     from fixtures.emulator.http_server import free_port
 
@@ -344,6 +345,7 @@ def test_an_unreachable_playback_url_fails_each_test_in_one_line(tmp_path: Path)
         assert url in message and ("connection was refused" in message or "Connection refused" in message), message
 
 
+@pytest.mark.takes(22)  # the viewer's 10 s start-up limit, twice
 def test_a_wrong_playback_url_fails_each_test_in_one_line(make_stack: MakeStack, tmp_path: Path) -> None:
     """The edge answers, but not with a playlist (S3's 403 XML for a key that does not exist)."""
     stack = make_stack(0.5)

@@ -69,7 +69,11 @@ def _plan(command: str) -> tuple[list[str], str] | None:
     if rest[:2] == ["benchmark", "player"]:
         return ["--switch", "none", "--", *NARROW], "player"
     if "--stack-file" in rest:
-        return (["-k", "origin_broken and error"] if "--allow-chaos" in rest else []), "aws"
+        if "--allow-chaos" in rest:
+            return ["-k", "origin_broken and error"], "aws"
+        if "--dry-run" in rest:
+            return ["-m", "chaos"], "aws"  # the faults' printed plans; the read-only scenarios are the preflight's
+        return [], "aws"
     if "--streams-file" in rest:
         return [], "streams"
     if "--playback-url" in rest:

@@ -195,6 +195,7 @@ def _artifact(workdir: Path) -> dict[str, object]:
     return dict(json.loads(next((workdir / "timelines").glob("*paused*.json")).read_text()))
 
 
+@pytest.mark.takes(18)
 def test_a_crowd_on_a_healthy_stack_sees_no_stall(tmp_path: Path) -> None:
     """A crowd in one Locust process beside the pause scenario: none stalls, none errs; JUnit, artifact and
     HTML report carry the distribution; nothing is left running."""
@@ -211,6 +212,7 @@ def test_a_crowd_on_a_healthy_stack_sees_no_stall(tmp_path: Path) -> None:
     assert _running_in(tmp_path) == []
 
 
+@pytest.mark.takes(18)
 def test_a_crowd_on_a_misconfigured_stack_stalls_on_a_master_and_two_workers(tmp_path: Path) -> None:
     """No manifest expiry: the primary's stale playlist answers 200, the edge never fails over, and every viewer
     that started on pipeline 0 (all of them, as hls.js starts on a level's first URL) runs dry."""
