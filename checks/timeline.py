@@ -97,6 +97,7 @@ class ResponseHeaders:
 
     cache_status: str | None = None  # X-Cache
     age: int | None = None
+    max_age: int | None = None  # the lifetime it declares to a shared cache: s-maxage, else max-age
     etag: str | None = None
     last_modified: str | None = None
     attribution: str | None = None  # a header naming the origin, where the stack offers one

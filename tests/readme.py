@@ -10,8 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# README commands that run the whole local drill: tests/test_drill_runs.py runs each of them whole, as printed,
-# from outside the checkout, and holds every scenario's verdict and figures to the edge's own record. The README
+# README commands that run the whole local drill: tests/test_drill_runs.py runs each of them whole from outside the
+# checkout (the printed words, then its -n and segment length), and holds every scenario's verdict and figures to
+# the edge's own record. The README
 # test (tests/test_readme_commands.py) leaves them to it rather than running a narrowed copy of each again.
 WHOLE_DRILL_COMMANDS = {
     "L=1 scaled knobs": "./drill -n 6",

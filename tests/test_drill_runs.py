@@ -42,8 +42,9 @@ ROUTING_SCENARIOS = {
 }
 
 # switch -> [(scenario test name, words its failure must contain)]: what breaks, and the preflight that saw it coming
-# The matrix runs at L = 0.5 s: every knob and check scales with L, so each switch fails for the same reason in
-# half the time (the whole drills hold healthy stacks to L = 1 s and 2 s).
+# The matrix runs at L = 0.5 s: the emulator's knobs scale with L, so each switch fails for the reason it must in
+# half the time. Not everything scales: the target duration (so the staleness limit and the viewer's poll interval)
+# stays 1 s. The whole drills hold healthy stacks to L = 1 s and 2 s.
 MATRIX_L = 0.5
 MATRIX: dict[Misconfiguration, list[tuple[str, list[str]]]] = {
     Misconfiguration.NO_ORIGIN_GROUP: [
@@ -177,7 +178,7 @@ def test_the_whole_drill_passes_on_the_correct_stack_and_agrees_with_the_edge(
     not the viewer's requests), plus the probe's period, the resolution that record has. The planned
     switch-over's failover figure is held to the same standard. Run in parallel: one JUnit file, a timeline
     per scenario, and one summary table and HTML report naming every scenario. Each runs the README's own command
-    for it (tests/readme.py), as printed, from outside the checkout."""
+    for it (tests/readme.py) from outside the checkout, its printed words first, then -n 3 and the segment length."""
     command = readme_command(WHOLE_DRILL_COMMANDS[variant])
     assert ("--routing" in command) == (routing is not RoutingMode.ORIGIN_GROUP)
     run = run_drill([*WHOLE_DRILL, "--segment-length", f"{length:g}"], tmp_path, timeout_s=900, command=command)

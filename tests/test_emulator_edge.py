@@ -222,3 +222,29 @@ def test_an_origin_connection_idle_past_the_keepalive_timeout_is_closed_not_reus
     monkeypatch.setattr(origin_connections.time, "monotonic", lambda: now + KEEPALIVE_TIMEOUT_S + 0.1)
     assert pool.take(address) is None
     assert connection.sock is None  # closed, not left open for the origin to hold a thread for
+
+
+def test_a_busy_pool_still_closes_its_older_connections_once_idle_past_the_timeout(
+    make_stack: MakeStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy pool reuses only its newest connection; the older ones, idle past the keep-alive timeout, are closed
+    rather than left holding an origin thread each for the life of the stack."""
+    import http.client
+
+    from fixtures.emulator import origin_connections
+    from fixtures.emulator.origin_connections import KEEPALIVE_TIMEOUT_S, OriginConnections
+
+    stack = make_stack(0.5)
+    address = ("127.0.0.1", stack.origins[stack.primary].server.port)
+    pool = OriginConnections()
+    older, newer = (http.client.HTTPConnection(*address, timeout=5) for _ in range(2))
+    started = time.monotonic()
+    for connection in (older, newer):
+        connection.connect()
+    monkeypatch.setattr(origin_connections.time, "monotonic", lambda: started)
+    pool.give_back(address, older)
+    monkeypatch.setattr(origin_connections.time, "monotonic", lambda: started + KEEPALIVE_TIMEOUT_S - 0.5)
+    pool.give_back(address, newer)
+    monkeypatch.setattr(origin_connections.time, "monotonic", lambda: started + KEEPALIVE_TIMEOUT_S + 0.1)
+    assert pool.take(address) is newer  # still within its timeout
+    assert older.sock is None  # closed on the way, though never reached from the newest end

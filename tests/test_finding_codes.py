@@ -350,15 +350,15 @@ def test_healthy_two_rendition_watch_has_no_findings_at_all() -> None:
 @pytest.mark.parametrize("third_poll_cached,stale", [(True, False), (False, True)], ids=["cache hit", "from the origin"])
 def test_a_manifest_the_edge_cached_is_not_counted_stale_for_its_cache_time(third_poll_cached: bool, stale: bool) -> None:
     """A healthy stack's timeline that once failed the whole drill (L = 2 s, manifests cached for 1 s): the window
-    first seen at 0 s, fetched fresh again at 2.0 s just before the next segment landed, then a cache hit (Age 0)
-    at 3.001 s, and the next window at 4.0 s. The hit proves only that its copy was fetched within the second
-    before; the origin had the window for at least 2.0 s, inside 1.5 x 2 s. The same three polls answered by the
-    origin itself prove 3.001 s, past the limit."""
+    first seen at 0 s, fetched fresh again at 2.0 s just before the next segment landed, then a cache hit (Age 0,
+    max-age 1) at 3.001 s, and the next window at 4.0 s. The hit proves only that its copy was fetched within the
+    second before; the origin had the window for at least 2.0 s, inside 1.5 x 2 s. The same three polls answered
+    by the origin itself prove 3.001 s, past the limit."""
     from checks.timeline import ResponseHeaders
 
     first = newest_complete(0.0, 2.0) - 4
     body, after = media_playlist(first, length=2.0), media_playlist(first + 1, length=2.0)
-    hit = ResponseHeaders(cache_status="Hit from cloudfront", age=0, attribution="primary")
+    hit = ResponseHeaders(cache_status="Hit from cloudfront", age=0, max_age=1, attribution="primary")
     s = Script()
     s.playlist(0.0, R, body)
     s.playlist(2.0, R, body)
@@ -366,3 +366,20 @@ def test_a_manifest_the_edge_cached_is_not_counted_stale_for_its_cache_time(thir
     s.playlist(4.0, R, after)
     findings = [f for f in run_checks(s.timeline(), SETTINGS) if f.code is Code.PLAYLIST_STALE]
     assert bool(findings) is stale, findings
+
+
+@pytest.mark.parametrize("max_age", [1, None], ids=["past its max-age", "no max-age declared"])
+def test_a_cdn_serving_one_copy_on_and_on_is_stale(max_age: int | None) -> None:
+    """The origin answered once; then the CDN kept serving that copy, its Age growing past the lifetime the
+    response declared (or with none declared: CloudFront's default TTL is a day). That is the CDN's own
+    staleness, and the viewer's: it must count."""
+    from checks.timeline import ResponseHeaders
+
+    first = newest_complete(0.0, 2.0) - 4
+    body = media_playlist(first, length=2.0)
+    s = Script()
+    s.playlist(0.0, R, body)
+    for age in range(1, 8):
+        s.playlist(float(age), R, body, headers=ResponseHeaders(cache_status="Hit from cloudfront", age=age, max_age=max_age))
+    findings = [f for f in run_checks(s.timeline(), SETTINGS) if f.code is Code.PLAYLIST_STALE]
+    assert findings, "a copy served 7 s past its fetch was not found stale"
