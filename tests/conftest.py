@@ -18,8 +18,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "together: the module's tests so marked share a module-scoped run too costly to repeat; they are dealt to one "
-        "worker as one block (a scheduling hint: alone, each still passes)",
+        "together: the module's tests so marked share a module-scoped run too costly to repeat; they are dealt as one "
+        "block, so they run on one worker unless work stealing splits it (a scheduling hint: alone, each still passes)",
     )
 
 
@@ -29,8 +29,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     xdist's work stealing hands each worker a contiguous slice of this order to begin with, and steals from
     the slices' ends: sorted alone, every long test would sit in the first worker's slice, run one after
     another. Dealt round-robin instead, each slice begins with its share of the longest tests. Tests marked
-    ``together`` in one module are dealt as one block, so their module-scoped run happens once, not once per
-    worker they landed on.
+    ``together`` in one module are dealt as one block, so their module-scoped run usually happens once, not once
+    per worker they landed on (work stealing can still split a block).
     """
     blocks: dict[str, list[pytest.Item]] = {}
     for item in items:

@@ -5,7 +5,7 @@ absolute path of the checkout's ``drill``, and run with the working directory se
 directory elsewhere, so relative paths (``event.yaml``) are the user's. Offline stand-ins replace
 what needs the outside world: moto on loopback for AWS (the stack file is written where the command
 expects it), the emulator's URL for a public playback URL. The commands that run the whole local drill
-are run whole, as printed and from elsewhere, by tests/test_drill_runs.py (tests/readme.py names them);
+are run whole from elsewhere, their printed words first, by tests/test_drill_runs.py (tests/readme.py names them);
 the other commands that start a drill are narrowed with ``-k`` to one scenario: what is proven here is
 that they start, parse and run from elsewhere.
 """
@@ -46,7 +46,7 @@ def _plan(command: str) -> tuple[list[str], str] | None:
     if words[0] != "./drill":
         return None
     if command in WHOLE_DRILL_COMMANDS.values():
-        return [], "whole"  # run whole, as printed and from elsewhere, by tests/test_drill_runs.py
+        return [], "whole"  # run whole from elsewhere, its printed words first, by tests/test_drill_runs.py
     rest = words[1:]
     if rest == ["selftest"]:
         return [], "self"  # this very suite
