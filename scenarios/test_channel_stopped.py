@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from checks.findings import Code
-from fixtures.drill import Drill, Phases
+from fixtures.drill import Drill
 from fixtures.stacks.base import Stack
 from fixtures.verdict import MEDIAPACKAGE_V2
 
 
 @pytest.mark.chaos
+@pytest.mark.phases(steady=1, fault=3, recovery=2)
 def test_channel_stopped_is_reported_as_endlist(drill: Drill, chaos_stack: Stack) -> None:
     """Steady state: a live stream from the primary region.
     Fault: the primary region's channel is stopped, so every rendition manifest ends with EXT-X-ENDLIST at 200.
@@ -25,7 +26,6 @@ def test_channel_stopped_is_reported_as_endlist(drill: Drill, chaos_stack: Stack
     result = drill.run(
         "channel stopped (negative control)",
         fault=chaos_stack.channel_stopped(chaos_stack.primary),
-        phases=Phases(steady=1, fault=3, recovery=2),
     )
     endlist = result.with_codes({Code.ENDLIST_ON_LIVE})
     assert endlist, (

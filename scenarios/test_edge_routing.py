@@ -13,7 +13,7 @@ import requests
 from checks.hls_parse import PlaylistUnreadable, parse_multivariant
 from fixtures.budgets import switch_over_budgets
 from fixtures.drill import Drill, Phases
-from fixtures.routing import RoutingMode
+from fixtures.scenario_needs import skip_unless_met
 from fixtures.stacks.base import Stack, combined
 from fixtures.verdict import (
     AVAILABILITY,
@@ -27,20 +27,14 @@ from fixtures.verdict import (
 )
 
 
-def _needs(stack: Stack, mode: RoutingMode) -> None:
-    routing = stack.routing()
-    if routing.mode is not mode:
-        pytest.skip(f"{stack.describe()} routes by {routing.describe()}; this scenario drills routing {mode.value}")
-
-
 @pytest.mark.chaos
+@pytest.mark.needs(routing="kvs")
 def test_planned_switch_over_to_the_secondary_region_and_back(drill: Drill, chaos_stack: Stack) -> None:
     """Steady state: the routing key selects the primary region; every rendition is served from it.
     Fault: the key is written with the secondary region's value (a planned switch-over, no deployment).
     Expect: every rendition moves within propagation + manifest TTL + a reload + one segment, with
     continuous numbering and no stall; when the previous value is put back, all of it comes home as fast.
     """
-    _needs(chaos_stack, RoutingMode.KVS)
     assert chaos_stack.secondary is not None
     plan = switch_over_budgets(chaos_stack)
     assert plan.failover_s is not None and plan.failback_s is not None
@@ -55,6 +49,7 @@ def test_planned_switch_over_to_the_secondary_region_and_back(drill: Drill, chao
 
 
 @pytest.mark.chaos
+@pytest.mark.needs(routing="kvs")
 def test_switch_to_a_dead_region_is_carried_to_the_live_one(drill: Drill, chaos_stack: Stack) -> None:
     """Steady state: the routing key selects the primary region.
     Fault: the secondary region's origin fails (error status), and the key is switched to it anyway.
@@ -63,7 +58,6 @@ def test_switch_to_a_dead_region_is_carried_to_the_live_one(drill: Drill, chaos_
     the origin (seed 002's updateRequestOrigin) leaves nothing behind the dead one: this is the outage
     the drill must then report.
     """
-    _needs(chaos_stack, RoutingMode.KVS)
     assert chaos_stack.primary is not None and chaos_stack.secondary is not None
     settle = switch_over_budgets(chaos_stack).failback_s
     assert settle is not None
@@ -88,7 +82,8 @@ def test_switch_to_a_dead_region_is_carried_to_the_live_one(drill: Drill, chaos_
     )
 
 
-def test_every_prefix_reaches_its_origin(stack: Stack) -> None:
+@pytest.mark.needs(routing="path-prefix")
+def test_every_prefix_reaches_its_origin(stack: Stack, request: pytest.FixtureRequest) -> None:
     """Steady state: the origin-request function maps each named prefix to its endpoint.
     Fault: none (read-only): the function is invoked with a synthetic request per prefix where the stack
     allows it, then each prefix is played through the edge, and one prefix nobody named.
@@ -96,7 +91,7 @@ def test_every_prefix_reaches_its_origin(stack: Stack) -> None:
     identifier; each prefix's playlists answer 200 from its region; the unknown prefix gets the answer the
     stack documents (CloudFront's 502 when the name it builds does not resolve).
     """
-    _needs(stack, RoutingMode.PATH_PREFIX)
+    skip_unless_met(request.node, stack)  # read-only: no chaos_stack to do it
     routing = stack.routing()
     problems = list(stack.prefix_contract() or [])
     for route in routing.prefixes:

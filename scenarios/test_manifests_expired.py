@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from fixtures.budgets import budgets
-from fixtures.drill import Drill, Phases
+from fixtures.drill import Drill
 from fixtures.stacks.base import Stack
 from fixtures.verdict import chaos_expectations, judge
 
 
 @pytest.mark.chaos
+@pytest.mark.phases(steady=2, fault=4, recovery=4)
 def test_primary_region_manifests_expired(drill: Drill, chaos_stack: Stack) -> None:
     """Steady state: the edge answers from the primary.
     Fault: the primary region's rendition manifests are expired and kept expired.
@@ -21,7 +22,6 @@ def test_primary_region_manifests_expired(drill: Drill, chaos_stack: Stack) -> N
     result = drill.run(
         "primary region's manifests expired",
         fault=chaos_stack.manifests_expired(chaos_stack.primary),
-        phases=Phases(steady=2, fault=4, recovery=4),
         budgets=plan,
     )
     assert plan.failback_s is not None

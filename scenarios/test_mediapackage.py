@@ -12,14 +12,9 @@ from checks.findings import Code
 from fixtures.budgets import budgets, quality_switch_budgets
 from fixtures.drill import Drill, Phases, ScenarioResult
 from fixtures.stacks.base import Stack
-from fixtures.verdict import MEDIAPACKAGE_V2, chaos_expectations, judge
+from fixtures.verdict import chaos_expectations, judge
 
 MQAR = "media-quality-based"
-
-
-def _needs_mediapackage(stack: Stack) -> None:
-    if stack.origin_kind() != MEDIAPACKAGE_V2:
-        pytest.skip(f"{stack.describe()} has {stack.origin_kind() or 'unknown'} origins; this scenario drills MediaPackage v2 endpoints")
 
 
 def _no_http_error(result: ScenarioResult) -> None:
@@ -45,13 +40,13 @@ def _moved(result: ScenarioResult) -> None:
 
 
 @pytest.mark.chaos
+@pytest.mark.needs(origin_kind="mediapackage-v2")
 def test_primary_input_quality_drop_moves_viewers_by_score(drill: Drill, chaos_stack: Stack) -> None:
     """Steady state: both regions' endpoints publish a media quality confidence score of 100; ties go to the primary.
     Fault: both of the primary region's inputs carry black frames, so its score falls; no HTTP error anywhere.
     Expect: the edge moves every rendition to the secondary by score within a segment for the score, the
     manifest TTL, a reload and a segment of margin; continuity, no stall, no error; back when quality returns.
     """
-    _needs_mediapackage(chaos_stack)
     if chaos_stack.timing() is None or not _selects_by_quality(chaos_stack):
         pytest.skip(f"{chaos_stack.describe()} does not select origins by media quality (SelectionCriteria {MQAR})")
     assert chaos_stack.primary is not None
@@ -76,18 +71,18 @@ def _selects_by_quality(stack: Stack) -> bool:
 
 
 @pytest.mark.chaos
+@pytest.mark.needs(origin_kind="mediapackage-v2")
+@pytest.mark.phases(steady=2, fault=4, recovery=4)
 def test_primary_endpoint_denied_by_policy(drill: Drill, chaos_stack: Stack) -> None:
     """Steady state: the edge answers from the primary region's endpoint.
     Fault: the primary endpoint's policy denies reads (an explicit Deny overrides every Allow): it answers 403.
     Expect: failover on 403 within the edge's timeouts, continuity, no stall; fail-back once the policy is restored.
     """
-    _needs_mediapackage(chaos_stack)
     assert chaos_stack.primary is not None
     plan = budgets(chaos_stack, manifest_goes_stale_first=False, waits_for_encoder=False, errors_were_cached=True)
     result = drill.run(
         "primary endpoint denied by policy",
         fault=chaos_stack.endpoint_denied(chaos_stack.primary),
-        phases=Phases(steady=2, fault=4, recovery=4),
         budgets=plan,
     )
     assert plan.failback_s is not None

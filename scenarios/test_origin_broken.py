@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from fixtures.budgets import budgets
-from fixtures.drill import Drill, Phases
+from fixtures.drill import Drill
 from fixtures.stacks.base import Stack
 from fixtures.verdict import chaos_expectations, judge
 
 
 @pytest.mark.chaos
+@pytest.mark.phases(steady=2, fault=4, recovery=4)
 @pytest.mark.parametrize("mode", ["refuse", "error-status", "hang"])
 def test_primary_origin_broken(drill: Drill, chaos_stack: Stack, mode: str) -> None:
     """Steady state: the edge answers from the primary origin.
@@ -22,7 +23,6 @@ def test_primary_origin_broken(drill: Drill, chaos_stack: Stack, mode: str) -> N
     result = drill.run(
         f"primary origin broken ({mode})",
         fault=chaos_stack.origin_broken(chaos_stack.primary, mode),
-        phases=Phases(steady=2, fault=4, recovery=4),
         budgets=plan,
     )
     assert plan.failback_s is not None

@@ -6,7 +6,7 @@ import pytest
 
 from checks.findings import Code
 from fixtures.budgets import failback_budget_s
-from fixtures.drill import Budgets, Drill, Phases
+from fixtures.drill import Budgets, Drill
 from fixtures.stacks.base import Stack, combined
 from fixtures.verdict import (
     MEDIAPACKAGE_V2,
@@ -20,6 +20,7 @@ from fixtures.verdict import (
 
 
 @pytest.mark.chaos
+@pytest.mark.phases(steady=2, fault=6, recovery=5)
 def test_pipeline_0_lost_in_both_regions(drill: Drill, chaos_stack: Stack) -> None:
     """Steady state: the player plays pipeline 0's renditions through the redundant index.
     Fault: pipeline 0 is paused in both regions, so its renditions error at the edge whichever origin is asked.
@@ -32,7 +33,7 @@ def test_pipeline_0_lost_in_both_regions(drill: Drill, chaos_stack: Stack) -> No
     if chaos_stack.origin_kind() == MEDIAPACKAGE_V2:  # each region's channel switches to its other input
         assert chaos_stack.primary is not None
         settle = failback_budget_s(chaos_stack, waits_for_encoder=True)
-        result = drill.run("pipeline 0 lost in both regions", fault=fault, phases=Phases(steady=2, fault=6, recovery=5))
+        result = drill.run("pipeline 0 lost in both regions", fault=fault)
         judge(result, *absorbed_expectations(chaos_stack.primary, settle))
         return
     plan = Budgets(
@@ -40,7 +41,7 @@ def test_pipeline_0_lost_in_both_regions(drill: Drill, chaos_stack: Stack) -> No
         failback_s=failback_budget_s(chaos_stack, waits_for_encoder=True, errors_were_cached=True),
         stall_allowance_s=chaos_stack.segment_length_s,  # the seed allows a rendition switch, not a seamless one
     )
-    result = drill.run("pipeline 0 lost in both regions", fault=fault, phases=Phases(steady=2, fault=6, recovery=5), budgets=plan)
+    result = drill.run("pipeline 0 lost in both regions", fault=fault, budgets=plan)
     # Pipeline 0's segments from the fault never existed anywhere, so its own renditions show that hole;
     # what must stay continuous is everything else, and the player's path through pipeline 1.
     lost = frozenset(f.rendition for f in result.with_codes({Code.OUTAGE}) if f.rendition)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from fixtures.budgets import budgets
-from fixtures.drill import Budgets, Drill, Phases
+from fixtures.drill import Budgets, Drill
 from fixtures.stacks.base import Stack
 from fixtures.verdict import MEDIAPACKAGE_V2, absorbed_expectations, chaos_expectations, judge
 
 
 @pytest.mark.chaos
+@pytest.mark.phases(steady=2, fault=6, recovery=5)
 def test_pipeline_0_paused_in_primary_region(drill: Drill, chaos_stack: Stack) -> None:
     """Steady state: both regions serve an epoch-locked stream; the edge answers from the primary.
     Fault: pipeline 0 in the primary region is paused; its manifests go stale, then expire.
@@ -24,7 +25,6 @@ def test_pipeline_0_paused_in_primary_region(drill: Drill, chaos_stack: Stack) -
     result = drill.run(
         "pipeline 0 paused in the primary region",
         fault=chaos_stack.pipeline_paused(chaos_stack.primary, 0),
-        phases=Phases(steady=2, fault=6, recovery=5),
         budgets=Budgets() if absorbed else plan,
     )
     assert plan.failback_s is not None

@@ -12,7 +12,7 @@ from checks.configuration import configuration_problems
 from checks.epoch_lock import live_edge_on_epoch, origins_agree, program_date_time_on_epoch_grid
 from checks.hls_parse import PlaylistUnreadable, parse_media_playlist, parse_multivariant
 from checks.timeline import Observation, ResourceKind, Timeline
-from fixtures.drill import Drill, Phases
+from fixtures.drill import Drill
 from fixtures.stacks.base import Stack
 from fixtures.verdict import (
     AVAILABILITY,
@@ -36,13 +36,14 @@ def _fetched(url: str, headers: dict[str, str] | None = None) -> requests.Respon
     return response
 
 
+@pytest.mark.phases(steady=4, fault=0, recovery=0)  # no fault: the steady state is all it watches
 def test_viewer_sees_a_healthy_live_stream(drill: Drill) -> None:
     """Steady state: a viewer polling the playback URL for a few segments sees a live, continuous, epoch-locked stream.
     Fault: none (read-only).
     Expect: no continuity, epoch-lock, freshness or availability finding, and no stall (of the model player,
     nor of a real one where --player runs one).
     """
-    result = drill.run("preflight: viewer", phases=Phases(steady=4))
+    result = drill.run("preflight: viewer")
     judge(
         result,
         lambda r: assert_no_findings(r, CONTINUITY | EPOCH_LOCK | FRESHNESS | AVAILABILITY, "the stream is not healthy"),

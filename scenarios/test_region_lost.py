@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from fixtures.budgets import budgets
-from fixtures.drill import Drill, Phases
+from fixtures.drill import Drill
 from fixtures.stacks.base import Stack
 from fixtures.verdict import chaos_expectations, judge
 
 
 @pytest.mark.chaos
+@pytest.mark.phases(steady=2, fault=6, recovery=5)
 def test_whole_primary_region_lost(drill: Drill, chaos_stack: Stack) -> None:
     """Steady state: every rendition is served from the primary region.
     Fault: both pipelines in the primary region are paused.
@@ -21,7 +22,6 @@ def test_whole_primary_region_lost(drill: Drill, chaos_stack: Stack) -> None:
     result = drill.run(
         "whole primary region lost",
         fault=chaos_stack.region_lost(chaos_stack.primary),
-        phases=Phases(steady=2, fault=6, recovery=5),
         budgets=plan,
     )
     assert plan.failback_s is not None

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from fixtures.emulator import EmulatedStack, Misconfiguration, OriginKind, StackConfig
+from fixtures.parallel_order import deal_longest_first
 from fixtures.routing import RoutingMode
 
 MakeStack = Callable[..., EmulatedStack]
@@ -24,23 +25,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The longest tests first on every worker: under -n, a long test started last would hold the whole run up.
-
-    xdist's work stealing hands each worker a contiguous slice of this order to begin with, and steals from
-    the slices' ends: sorted alone, every long test would sit in the first worker's slice, run one after
-    another. Dealt round-robin instead, each slice begins with its share of the longest tests. Tests marked
-    ``together`` in one module are dealt as one block, so their module-scoped run usually happens once, not once
-    per worker they landed on (work stealing can still split a block).
+    """The longest tests first on every worker, dealt round-robin (fixtures/parallel_order.py): under -n, a long test
+    started last would hold the whole run up. Tests marked ``together`` in one module are dealt as one block, so
+    their module-scoped run usually happens once, not once per worker they landed on (work stealing can still split
+    a block).
     """
     blocks: dict[str, list[pytest.Item]] = {}
     for item in items:
         key = item.nodeid.split("::")[0] if item.get_closest_marker("together") is not None else item.nodeid
         blocks.setdefault(key, []).append(item)
-    ordered = sorted(blocks.values(), key=lambda block: -sum(_takes(item) for item in block))  # stable for equals
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-    if workers > 1:
-        ordered = [block for hand in range(workers) for block in ordered[hand::workers]]
-    items[:] = [item for block in ordered for item in block]
+    items[:] = deal_longest_first(list(blocks.values()), workers, lambda block: sum(_takes(item) for item in block))
 
 
 def _takes(item: pytest.Item) -> float:
