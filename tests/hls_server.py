@@ -21,6 +21,7 @@ def hls_server(routes: dict[str, Route]) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as CDNs answer
+        disable_nagle_algorithm = True  # as the emulator's servers (fixtures/emulator/http_server.py): no 40 ms stall
 
         def do_GET(self) -> None:  # noqa: N802 (the base class's name)
             path = self.path.split("?", 1)[0]

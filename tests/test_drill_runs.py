@@ -12,10 +12,10 @@ import pytest
 from fixtures.emulator import Misconfiguration
 from fixtures.routing import RoutingMode
 from tests.conftest import MakeStack
-from tests.drill_runner import ROOT, run_drill
+from tests.drill_runner import ROOT, run_drill, run_drill_in_process
 from tests.readme import WHOLE_DRILL_COMMANDS, readme_command
 
-pytest_plugins = ["pytester"]  # in-process pytest runs for the refused settings
+pytest_plugins = ["pytester"]  # in-process pytest runs: the refused settings, the misconfiguration matrix
 
 CHAOS_PROPERTIES = {"time_to_failover_s", "failover_uncertainty_s", "failover_rendition", "time_to_failback_s",
                     "failback_uncertainty_s", "failback_rendition", "edge_truth_failover_s", "edge_truth_failback_s",
@@ -237,15 +237,15 @@ def test_the_whole_drill_passes_on_mediapackage_v2_with_media_quality_selection_
     "case", [case for case, _ in CASES], ids=lambda c: f"{c[0].value} ({'mediapackage-v2 mqar' if c[2] else c[1].value})"
 )
 def test_misconfiguration_fails_the_expected_scenario_for_the_expected_reason(
-    case: tuple[Misconfiguration, RoutingMode, bool], tmp_path: Path
+    case: tuple[Misconfiguration, RoutingMode, bool], tmp_path: Path, pytester: pytest.Pytester
 ) -> None:
     switch, routing, mediapackage = case
     expected = dict(CASES)[case]
     selection = " or ".join(name.split("[")[0] for name, _ in expected)
     origins = MEDIAPACKAGE if mediapackage else []
-    run = run_drill(
+    run = run_drill_in_process(
         ["--misconfigure", switch.value, "--routing", routing.value, *origins, "-k", selection, "--segment-length", f"{MATRIX_L:g}"],
-        tmp_path,
+        tmp_path, pytester,
     )
     assert run.returncode == 1, run.output[-3000:]
     for name, words in expected:

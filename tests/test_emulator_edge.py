@@ -248,3 +248,29 @@ def test_a_busy_pool_still_closes_its_older_connections_once_idle_past_the_timeo
     monkeypatch.setattr(origin_connections.time, "monotonic", lambda: started + KEEPALIVE_TIMEOUT_S + 0.1)
     assert pool.take(address) is newer  # still within its timeout
     assert older.sock is None  # closed on the way, though never reached from the newest end
+
+
+def test_every_connection_the_emulator_holds_sends_without_waiting_for_an_ack(make_stack: MakeStack) -> None:
+    """TCP_NODELAY on the edge's connections from viewers and the origins' from the edge: without it a kept-alive
+    response's body waited for the client's delayed ACK of its headers, 40 ms a request, and every drill measured
+    failovers through that stall."""
+    import http.client
+    import socket
+    from urllib.parse import urlsplit
+
+    stack = make_stack(0.5)
+    assert stack.edge is not None
+    address = urlsplit(stack.playback_url)
+    viewer = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=5)
+    try:
+        for _ in range(3):  # each a miss (manifests are not cached at L = 0.5 s), on one kept-alive connection
+            viewer.request("GET", f"/live/{R}")
+            assert viewer.getresponse().read()
+        servers = {"edge": stack.edge.server, **{f"origin {region}": origin.server for region, origin in stack.origins.items()}}
+        held = {name: list(server._server._open) for name, server in servers.items() if server._server is not None}
+        assert held["edge"] and held[f"origin {stack.primary}"], held  # the viewer's connection, and the edge's kept alive
+        delayed = [name for name, connections in held.items() for c in connections
+                   if not c.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)]
+        assert not delayed, f"connections held without TCP_NODELAY by {delayed}"
+    finally:
+        viewer.close()
