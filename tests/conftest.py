@@ -19,20 +19,22 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "together: the module's tests so marked share a module-scoped run too costly to repeat; they are dealt as one "
-        "block, so they run on one worker unless work stealing splits it (a scheduling hint: alone, each still passes)",
+        "together(name=None): the module's tests so marked (with the same name) are dealt as one block, so they run one "
+        "after another on one worker unless work stealing splits it: tests that share a module-scoped run too costly to "
+        "repeat, or that load the machine too much to run beside each other (a scheduling hint: alone, each still passes)",
     )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest tests first on every worker, dealt round-robin (fixtures/parallel_order.py): under -n, a long test
-    started last would hold the whole run up. Tests marked ``together`` in one module are dealt as one block, so
-    their module-scoped run usually happens once, not once per worker they landed on (work stealing can still split
-    a block).
+    started last would hold the whole run up. Tests marked ``together`` (with the same name) in one module are dealt
+    as one block: their module-scoped run usually happens once, not once per worker they landed on, and heavy tests
+    run one after another (work stealing can still split a block).
     """
     blocks: dict[str, list[pytest.Item]] = {}
     for item in items:
-        key = item.nodeid.split("::")[0] if item.get_closest_marker("together") is not None else item.nodeid
+        together = item.get_closest_marker("together")
+        key = item.nodeid if together is None else "::".join([item.nodeid.split("::")[0], *together.args])
         blocks.setdefault(key, []).append(item)
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     items[:] = deal_longest_first(list(blocks.values()), workers, lambda block: sum(_takes(item) for item in block))
