@@ -17,10 +17,10 @@ MISSING = hlsjs.missing_piece()
 needs_player = pytest.mark.skipif(MISSING is not None, reason=f"real player unavailable here: {MISSING}")
 
 
-@pytest.mark.takes(30)
+@pytest.mark.takes(18)
 @needs_player
 def test_a_healthy_stack_passes_with_the_player_and_its_figures_reach_junit(tmp_path: Path) -> None:
-    run = run_drill(["--player", "hlsjs", "-k", "pipeline_0_paused or viewer_sees"], tmp_path)
+    run = run_drill(["--player", "hlsjs", "-k", "pipeline_0_paused or viewer_sees", "--segment-length", "0.5"], tmp_path)
     assert run.returncode == 0, run.output[-3000:]
     case = run.cases["test_pipeline_0_paused_in_primary_region"]
     props = case.properties

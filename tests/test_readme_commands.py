@@ -58,7 +58,7 @@ def _plan(command: str) -> tuple[list[str], str] | None:
         return ["--", *NARROW], "plain"
     if rest[:2] == ["benchmark", "speed"]:
         # The self-tests inside the self-tests would never end; two workers for the one narrowed scenario.
-        return ["--skip-selftest", "--workers", "2", "--", *NARROW], "plain"
+        return ["--skip-selftest", "--workers", "2", "--", *NARROW, "--segment-length", "0.5"], "plain"
     if rest[:2] == ["benchmark", "fuzz"]:
         return ["--examples", "30"], "plain"
     if rest[:2] == ["benchmark", "streams"]:
