@@ -10,6 +10,7 @@ from fixtures.drill import Drill, Phases, ScenarioResult
 from fixtures.plugin import SETTINGS
 from fixtures.settings import DrillSettings
 from fixtures.verdict import AVAILABILITY, CONTINUITY, EPOCH_LOCK, FRESHNESS, assert_no_findings, assert_stalls_within_allowance
+from fixtures.viewer import StartFailures
 from fixtures.watch_streams import StreamWatch, record
 
 
@@ -28,9 +29,10 @@ def stream_name(drill_settings: DrillSettings) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def stream_watch(drill_settings: DrillSettings) -> Iterator[StreamWatch]:
+def stream_watch(drill_settings: DrillSettings, start_failures: StartFailures) -> Iterator[StreamWatch]:
     """Every stream's viewer, started together the first time a case asks; each case judges its own stream."""
-    yield StreamWatch(drill_settings.streams, drill_settings.watch_segments, fetch_segments=drill_settings.watch_mode == "segments")
+    yield StreamWatch(drill_settings.streams, drill_settings.watch_segments, fetch_segments=drill_settings.watch_mode == "segments",
+                      start_failures=start_failures)
 
 
 @pytest.mark.watch

@@ -333,7 +333,7 @@ def test_bad_settings_are_refused_by_name(
     assert "Traceback" not in output
 
 
-@pytest.mark.takes(22)  # the viewer's 10 s start-up limit, twice
+@pytest.mark.takes(12)  # the viewer's 10 s start-up limit, once: the watch's viewer tries once more after it
 def test_an_unreachable_playback_url_fails_each_test_in_one_line(tmp_path: Path) -> None:
     from fixtures.emulator.http_server import free_port
 
@@ -349,9 +349,11 @@ def test_an_unreachable_playback_url_fails_each_test_in_one_line(tmp_path: Path)
         lines = {line.strip().removeprefix("Failed: ") for line in message.splitlines() if line.strip()}
         assert len(lines) == 1, f"{name}: {message[:1500]}"
         assert url in message and ("connection was refused" in message or "Connection refused" in message), message
+    assert "within 10 s" in failed["test_viewer_sees_a_healthy_live_stream"]  # the run's first viewer waits...
+    assert "in one more try" in failed["test_watch"]  # ...and the next of that URL does not wait again
 
 
-@pytest.mark.takes(22)  # the viewer's 10 s start-up limit, twice
+@pytest.mark.takes(12)  # the viewer's 10 s start-up limit, once
 def test_a_wrong_playback_url_fails_each_test_in_one_line(make_stack: MakeStack, tmp_path: Path) -> None:
     """The edge answers, but not with a playlist (S3's 403 XML for a key that does not exist)."""
     stack = make_stack(0.5)

@@ -11,7 +11,7 @@ from checks.timeline import ResourceKind
 from fixtures.attribution import FingerprintAttribution, HeaderAttribution
 from fixtures.emulator import SegmentFault
 from fixtures.emulator.edge import ATTRIBUTION_HEADER
-from fixtures.viewer import Viewer, ViewerError
+from fixtures.viewer import StartFailures, Viewer, ViewerError
 from tests.conftest import MakeStack
 
 
@@ -76,6 +76,26 @@ def test_viewer_names_the_url_when_the_stream_cannot_be_loaded() -> None:
         viewer.start()
     attempts = viewer.observations()
     assert attempts and all(o.error for o in attempts)
+
+
+def test_a_url_no_viewer_could_start_gets_one_try_from_the_next() -> None:
+    """Within a run (one StartFailures): the first viewer waits out its patience, the next of that URL tries once;
+    another URL still gets the whole patience."""
+    failures = StartFailures()
+    dead, other = "http://127.0.0.1:9/live/index.m3u8", "http://127.0.0.1:9/other/index.m3u8"
+
+    def start(url: str) -> tuple[Viewer, str]:
+        viewer = Viewer(url, HeaderAttribution("X"), segment_length_s=1.0, startup_timeout_s=1.2, start_failures=failures)
+        with pytest.raises(ViewerError) as raised:
+            viewer.start()
+        return viewer, str(raised.value)
+
+    first, said = start(dead)
+    assert len(first.observations()) >= 3 and "within 1.2 s" in said  # tries every 0.5 s for 1.2 s
+    again, said = start(dead)
+    assert len(again.observations()) == 1 and "in one more try (it did not load earlier in this run either)" in said, said
+    elsewhere, said = start(other)
+    assert len(elsewhere.observations()) >= 3 and "within 1.2 s" in said
 
 
 def test_fingerprint_attribution_matches_the_etag_to_one_origin() -> None:
