@@ -46,6 +46,11 @@ class Offline:
         self.world.stack_file.write_text(yaml.safe_dump(document))
 
 
+# One block on one worker: each worker that ran a test of this module started its own emulator and moto server and
+# imported moto's backends, about 10 s on a loaded machine, and work stealing had spread the module over all six.
+pytestmark = pytest.mark.together
+
+
 @pytest.fixture(scope="module")
 def loopback() -> Iterator[tuple[EmulatedStack, str]]:
     """One emulated stream and one moto server for the module (per xdist worker); no test changes the stream,
