@@ -80,27 +80,28 @@ def _pts_steps(path: Path, stream: str) -> dict[int, int]:
     return steps
 
 
-@pytest.mark.takes(20)
+@pytest.mark.takes(22)
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed (apt-get install ffmpeg); .ci/run installs it")
-def test_ffmpeg_records_15_s_across_a_failover_and_a_failback_with_no_warning_and_no_pts_jump(tmp_path: Path) -> None:
+def test_ffmpeg_records_20_s_across_a_failover_and_a_failback_with_no_warning_and_no_pts_jump(tmp_path: Path) -> None:
     """A real reader of the stream: ffmpeg follows one rendition through the edge while the primary origin
     answers 503 (the edge serves the secondary's playlists and segments) and after it heals (fail-back).
-    At L = 0.5 s, whose knobs scale with L: 30 segments, 8 before the fault, 12 during it, 10 after.
+    At L = 1 s: at 0.5 s (a target duration of 1 s, rounded up) ffmpeg reloads once per two segments, drains its
+    buffer and rides the live edge, where the secondary's write skew made a just-listed segment a real 403.
 
     The primary keeps every segment here. After a *paused* pipeline resumes, its region never wrote the
     segments of the pause, and a fail-back with write skew can skip one: ffmpeg then warns "skipping 1
     segments ahead" and its counters break. That is real, and the drill reports it
     (segment-skipped-at-restart); it is not what this test is about."""
     out = tmp_path / "recording.ts"
-    stack = EmulatedStack(StackConfig.local(0.5))  # default write skew on
+    stack = EmulatedStack(StackConfig.local(1.0))  # default write skew on
     stack.start()
     try:
-        # 15 s of recording: 4 s on the primary, 6 s of the fault on the secondary, 5 s back on the primary.
-        recorder = _record(f"{stack.playback_url.rsplit('/', 1)[0]}/p0/180p.m3u8", 15, out)
+        # 20 s of recording: 5 s on the primary, 8 s of the fault on the secondary, 7 s back on the primary.
+        recorder = _record(f"{stack.playback_url.rsplit('/', 1)[0]}/p0/180p.m3u8", 20, out)
         try:
-            time.sleep(4)
+            time.sleep(5)
             stack.break_origin(stack.primary, BreakMode.STATUS, status=503)
-            time.sleep(6)
+            time.sleep(8)
             stack.heal_origin(stack.primary)
             _, warnings = recorder.communicate(timeout=90)
         finally:
@@ -117,6 +118,6 @@ def test_ffmpeg_records_15_s_across_a_failover_and_a_failback_with_no_warning_an
     # The region tag rides in an SEI message: the recording holds segments from both regions.
     assert b"local-east" in recorded and b"local-west" in recorded
     video, audio = _pts_steps(out, "v"), _pts_steps(out, "a")
-    per_segment = media.frames_per_segment(0.5, "180p")  # 12 frames: 24 a second, one every 3750 ticks
-    assert set(video) == {round(0.5 * 90_000 / per_segment)} and sum(video.values()) > 27 * per_segment, video  # all but 3 segments
+    per_segment = media.frames_per_segment(1.0, "180p")  # 25 frames a second, one every 3600 ticks
+    assert set(video) == {round(90_000 / per_segment)} and sum(video.values()) > 18 * per_segment, video  # all but 2 segments
     assert set(audio) == {media.AUDIO_FRAME_TICKS}, audio
