@@ -237,9 +237,17 @@ def test_the_whole_drill_passes_on_mediapackage_v2_with_media_quality_selection_
             assert abs(float(measured) - float(truth)) <= 1.1, f"{name}: {way} {measured} s, edge truth {truth} s"
 
 
-@pytest.mark.takes(12)
+def _matrix_takes(expected: list[tuple[str, list[str]]]) -> float:
+    """About how long a case runs: a chaos scenario 8 s at L = 0.5 (a dead primary's slow timeouts twice that), the
+    read-only checks alone a moment."""
+    if all(name in (CONFIG, PREFIXES, "test_edge_answers_with_cors_headers") for name, _ in expected):
+        return 1
+    return 16 if any("longer than a segment" in words for _, words_list in expected for words in words_list) else 8
+
+
 @pytest.mark.parametrize(
-    "case", [case for case, _ in CASES], ids=lambda c: f"{c[0].value} ({'mediapackage-v2 mqar' if c[2] else c[1].value})"
+    "case", [pytest.param(case, marks=pytest.mark.takes(_matrix_takes(expected))) for case, expected in CASES],
+    ids=lambda c: f"{c[0].value} ({'mediapackage-v2 mqar' if c[2] else c[1].value})",
 )
 def test_misconfiguration_fails_the_expected_scenario_for_the_expected_reason(
     case: tuple[Misconfiguration, RoutingMode, bool], tmp_path: Path, pytester: pytest.Pytester
@@ -261,6 +269,7 @@ def test_misconfiguration_fails_the_expected_scenario_for_the_expected_reason(
         assert not missing, f"{name} failed without saying {missing}:\n{case.message[:1500]}"
 
 
+@pytest.mark.takes(6)
 def test_a_bare_playback_url_is_watched_read_only(make_stack: MakeStack, tmp_path: Path) -> None:
     stack = make_stack(0.5)
     run = run_drill(
@@ -275,6 +284,7 @@ def test_a_bare_playback_url_is_watched_read_only(make_stack: MakeStack, tmp_pat
     assert "read-only" in run.cases[PAUSE].message and run.cases[PAUSE].outcome == "skipped"
 
 
+@pytest.mark.takes(5)
 def test_a_broken_stream_fails_the_watch(make_stack: MakeStack, tmp_path: Path) -> None:
     stack = make_stack(0.5, Misconfiguration.NO_MANIFEST_EXPIRY)
     stack.pause_pipeline(stack.primary, 0)

@@ -11,6 +11,7 @@ from benchmarks.fuzz_inputs import run
 from fixtures.aws.stack_file import StackFileError, load_stack_file
 
 
+@pytest.mark.takes(7)
 def test_a_sample_of_bad_input_ends_in_clear_errors_and_findings_only() -> None:
     tally = run(examples=150, random_seed=8216)
     unexpected = {k: v for k, v in tally.outcomes.items() if k.endswith("unexpected")}

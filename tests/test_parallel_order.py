@@ -62,6 +62,7 @@ INSTANT = {"test_control_plane_is_configured_for_failover", "test_edge_answers_w
            "test_index_lists_both_pipelines_renditions", "test_both_regions_serve_the_same_epoch_locked_numbering"}
 
 
+@pytest.mark.takes(4)
 def test_a_parallel_drill_starts_the_longest_scenarios_first_on_every_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     """Three workers' slices of 19 are 6, 6 and 7 long (xdist cuts 19 // 3, then 13 // 2, then the rest): each
     begins with a scenario of 13 L and ends with a read-only check, over in a moment. Scenarios the stack does not

@@ -111,8 +111,21 @@ def _run(words: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 30
     return subprocess.run(words, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout_s, check=False)
 
 
-@pytest.mark.takes(15)
-@pytest.mark.parametrize("command", RUN_HERE)
+def _takes(command: str) -> float:
+    """About how many seconds the command runs here on a quiet machine: the longest start first (tests/conftest.py)."""
+    plan = _plan(command)
+    kind = plan[1] if plan else "plain"
+    words = shlex.split(command)
+    if kind == "aws":
+        return 18 if "--allow-chaos" in words else 15 if "-m" in words else 11 if "--dry-run" in words else 4
+    if kind in ("player", "url"):
+        return {"player": 12, "url": 7}[kind]
+    if words[1:2] == ["benchmark"]:
+        return {"emulator": 3, "streams": 5, "fuzz": 8, "accuracy": 7, "swarm": 10, "speed": 10}.get(words[2], 10)
+    return {"selftest": 0, "emulator": 1}.get(words[1], 11 if "--swarm" in words else 4)
+
+
+@pytest.mark.parametrize("command", [pytest.param(c, marks=pytest.mark.takes(_takes(c))) for c in RUN_HERE])
 def test_readme_command_runs_as_printed_from_outside_the_checkout(
     command: str, emulator: EmulatedStack, public_stream: EmulatedStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -208,6 +221,7 @@ def _run_in_foreground(words: list[str], cwd: Path, env: dict[str, str]) -> None
             process.communicate()
 
 
+@pytest.mark.takes(6)
 @pytest.mark.parametrize("form", ["--opt value, absolute", "--opt=value, relative"])
 def test_option_values_work_in_both_forms_and_both_kinds_of_path(form: str, emulator: EmulatedStack, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"

@@ -105,6 +105,7 @@ def demuxed_stacks() -> Iterator[tuple[EmulatedStack, EmulatedStack]]:
             stack.stop()
 
 
+@pytest.mark.takes(5)
 def test_each_stream_has_its_own_case_and_one_broken_audio_rendition_fails_only_its_own(
     demuxed_stacks: tuple[EmulatedStack, EmulatedStack], tmp_path: Path
 ) -> None:

@@ -163,6 +163,7 @@ def _wait_for(condition: Callable[[], bool], limit_s: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.takes(6)
 def test_a_swarm_stopped_at_any_moment_leaves_nothing_running(tmp_path: Path) -> None:
     """An error or Ctrl-C before the swarm reported: close() stops and reaps the master and both workers."""
     dead = f"http://127.0.0.1:{free_port()}/live/index.m3u8"  # nothing listens: the viewers keep trying to start

@@ -37,6 +37,7 @@ def test_viewer_records_every_rendition_with_attribution_and_pts(make_stack: Mak
     assert all(o.headers.cache_status and o.headers.attribution == stack.primary for o in segments)
 
 
+@pytest.mark.takes(4)
 def test_polls_follow_rfc_8216_reload_cadence(make_stack: MakeStack) -> None:
     stack = make_stack(1.0)
     polls = _watch(stack, 4.2, renditions=["p0/90p.m3u8"]).timeline().playlists("p0/90p.m3u8")
