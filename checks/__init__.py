@@ -36,6 +36,7 @@ class CheckSettings:
     pts_tolerance_s: float = 0.1
     live_edge_tolerance_segments: int = 3
     stall_allowance_s: float = 0.0
+    every_rendition_moves: bool = False  # the faults switch the whole stream (failover_and_failback)
 
 
 def run_checks(timeline: Timeline, settings: CheckSettings = CheckSettings()) -> list[Finding]:
@@ -60,6 +61,7 @@ def run_checks(timeline: Timeline, settings: CheckSettings = CheckSettings()) ->
             secondary=settings.secondary,
             failover_budget_s=settings.failover_budget_s,
             failback_budget_s=settings.failback_budget_s,
+            every_rendition_moves=settings.every_rendition_moves,
         )
     findings += viewer_never_stalls(timeline, allowance_s=settings.stall_allowance_s)
     findings += real_player_never_stalls(timeline, allowance_s=settings.stall_allowance_s)

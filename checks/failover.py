@@ -216,8 +216,13 @@ def failover_and_failback(
     secondary: str,
     failover_budget_s: float | None = None,
     failback_budget_s: float | None = None,
+    every_rendition_moves: bool = False,
 ) -> list[Finding]:
-    """Each fault moves traffic to the secondary within budget, and undoing it brings every moved rendition home."""
+    """Each fault moves traffic to the secondary within budget, and undoing it brings every moved rendition home.
+
+    ``every_rendition_moves``: the fault switches the whole stream (a routing-key write), so a rendition that never
+    left the primary is a failover missing for it, even when another did move (a one-off answer from the secondary
+    after a slow primary is not a switch-over). Otherwise a fault may move only some renditions (a paused pipeline)."""
     findings = []
     for fault in timeline.faults:
         measure = measure_failover(timeline, fault, primary=primary, secondary=secondary)
@@ -235,6 +240,21 @@ def failover_and_failback(
                 )
             )
             continue
+        stayed = [r.rendition for r in measure.renditions if not r.left_primary]
+        if every_rendition_moves and stayed:
+            moved = [r.rendition for r in measure.moved]
+            findings.append(
+                Finding(
+                    Code.FAILOVER_MISSING,
+                    Severity.ERROR,
+                    at,
+                    stayed[0],
+                    f"edge never failed over after {fault.name!r} for {len(stayed)} of {len(measure.renditions)} renditions "
+                    f"({', '.join(stayed)}), though {', '.join(moved)} did: a switch of the whole stream moves every "
+                    f"rendition; {_why_no_failover(timeline, fault, primary)}",
+                    evidence(fault=fault.name, primary=primary, secondary=secondary, stayed=", ".join(stayed)),
+                )
+            )
         took = slowest.failover
         if failover_budget_s is not None and took.first_s > failover_budget_s:
             findings.append(

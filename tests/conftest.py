@@ -25,6 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected: the hands are sized for what runs
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest tests first on every worker, dealt round-robin (fixtures/parallel_order.py): under -n, a long test
     started last would hold the whole run up. Tests marked ``together`` (with the same name) in one module are dealt
@@ -34,7 +35,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     blocks: dict[str, list[pytest.Item]] = {}
     for item in items:
         together = item.get_closest_marker("together")
-        key = item.nodeid if together is None else "::".join([item.nodeid.split("::")[0], *together.args])
+        key = item.nodeid if together is None else "::".join([item.nodeid.split("::")[0], *together.args, *together.kwargs.values()])
         blocks.setdefault(key, []).append(item)
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     items[:] = deal_longest_first(list(blocks.values()), workers, lambda block: sum(_takes(item) for item in block))

@@ -58,7 +58,8 @@ def run_drill(
 def run_drill_in_process(args: list[str], workdir: Path, pytester: pytest.Pytester) -> DrillRun:
     """pytest on scenarios/ from the checkout, as ``run_drill`` runs it, but in this process (pytester's in-process
     main): no interpreter to start nor the drill's imports to load again, 0.9 s of CPU a run. For the many short
-    drills of the misconfiguration matrix; whole drills and README commands run as users start them."""
+    drills of the misconfiguration matrix; whole drills and README commands run as users start them. The inner run's
+    pytest-timeout (signal method) takes over SIGALRM and clears it at its end: its own 300 s limit bounds the run."""
     workdir.mkdir(parents=True, exist_ok=True)
     junit = workdir / "junit.xml"
     result = pytester.runpytest_inprocess(

@@ -383,3 +383,22 @@ def test_a_cdn_serving_one_copy_on_and_on_is_stale(max_age: int | None) -> None:
         s.playlist(float(age), R, body, headers=ResponseHeaders(cache_status="Hit from cloudfront", age=age, max_age=max_age))
     findings = [f for f in run_checks(s.timeline(), SETTINGS) if f.code is Code.PLAYLIST_STALE]
     assert findings, "a copy served 7 s past its fetch was not found stale"
+
+
+@pytest.mark.parametrize("alt_moves,whole_stream,missing", [
+    (False, True, True),  # a routing-key switch that moved one rendition: the other never failed over
+    (False, False, False),  # a fault that may move some renditions only (a paused pipeline): no finding
+    (True, True, False),  # the switch moved every rendition
+])
+def test_a_switch_of_the_whole_stream_fails_over_every_rendition(alt_moves: bool, whole_stream: bool, missing: bool) -> None:
+    """A one-off answer from the secondary for one rendition (a slow primary, under load) is not a switch-over."""
+    s = Script()
+    s.multivariant(0.0)
+    s.watch(R, 0.0, 15.0, origin=lambda t: "secondary" if 6.0 <= t < 11.0 else "primary")
+    s.watch(ALT, 0.0, 15.0, origin=lambda t: "secondary" if alt_moves and 6.5 <= t < 11.0 else "primary")
+    s.fault("switch the active region to secondary", 5.0, 10.0)
+    settings = CheckSettings(segment_length_s=1.0, primary="primary", secondary="secondary", every_rendition_moves=whole_stream)
+    found = [f for f in run_checks(s.timeline(), settings) if f.code is Code.FAILOVER_MISSING]
+    assert bool(found) == missing, found
+    if missing:
+        assert found[0].rendition == ALT and f"1 of 2 renditions ({ALT}), though {R} did" in found[0].message, found[0].message

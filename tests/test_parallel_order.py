@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fixtures.drill import Phases
@@ -39,17 +41,16 @@ class _Collected:
         if self.workers > 1:
             config.workerinput = {"workercount": self.workers}  # type: ignore[attr-defined]
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        self.names = [item.name for item in items]
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.names = [item.name for item in session.items]
 
 
-def _collect(workers: int, monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
+def _collect(workers: int, monkeypatch: pytest.MonkeyPatch, reports: Path, *args: str) -> list[str]:
     monkeypatch.chdir(ROOT)
     collected = _Collected(workers)
     code = pytest.main(
         ["-c", str(ROOT / "pytest.ini"), "--rootdir", str(ROOT), str(ROOT / "scenarios"), "-p", "no:cacheprovider",
-         "--collect-only", "-q", *args],
+         "--collect-only", "-q", f"--reports-dir={reports}", *args],  # its (empty) JUnit file not over the user's
         plugins=[collected],
     )
     assert code == pytest.ExitCode.OK
@@ -63,17 +64,17 @@ INSTANT = {"test_control_plane_is_configured_for_failover", "test_edge_answers_w
 
 
 @pytest.mark.takes(4)
-def test_a_parallel_drill_starts_the_longest_scenarios_first_on_every_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_parallel_drill_starts_the_longest_scenarios_first_on_every_worker(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Three workers' slices of 19 are 6, 6 and 7 long (xdist cuts 19 // 3, then 13 // 2, then the rest): each
     begins with a scenario of 13 L and ends with a read-only check, over in a moment. Scenarios the stack does not
     drill (their needs marker) skip at once, so they count as over in a moment too."""
-    serial = _collect(1, monkeypatch)
-    parallel = _collect(3, monkeypatch)
+    serial = _collect(1, monkeypatch, tmp_path)
+    parallel = _collect(3, monkeypatch, tmp_path)
     assert sorted(parallel) == sorted(serial)
     assert serial[0] == "test_channel_stopped_is_reported_as_endlist"  # the files' order, unchanged
     assert {parallel[0], parallel[6], parallel[12]} == LONGEST, parallel
     assert {parallel[5], parallel[11], parallel[18]} <= INSTANT | KVS, parallel
-    kvs = _collect(3, monkeypatch, "--routing", "kvs")
+    kvs = _collect(3, monkeypatch, tmp_path, "--routing", "kvs")
     assert KVS <= {kvs[0], kvs[1], kvs[6], kvs[7], kvs[12], kvs[13]}, kvs  # with the three above: five of 13 L, one of 12
 
 

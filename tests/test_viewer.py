@@ -99,6 +99,17 @@ def test_a_url_no_viewer_could_start_gets_one_try_from_the_next() -> None:
     assert len(elsewhere.observations()) >= 3 and "within 1.2 s" in said
 
 
+def test_a_url_a_viewer_starts_on_is_forgotten_by_the_run(make_stack: MakeStack) -> None:
+    """A URL that failed earlier (a blip) and then starts again gives its next viewer the whole patience back."""
+    stack = make_stack(0.5)
+    failures = StartFailures()
+    failures.add(stack.playback_url)
+    viewer = Viewer(stack.playback_url, HeaderAttribution("X-Drill-Origin"), segment_length_s=0.5, start_failures=failures)
+    viewer.start()
+    viewer.stop()
+    assert stack.playback_url not in failures
+
+
 def test_fingerprint_attribution_matches_the_etag_to_one_origin() -> None:
     etags = {("east", "u"): '"a"', ("west", "u"): '"b"'}
     attribution = FingerprintAttribution(lambda region, url: etags.get((region, url)), ("east", "west"))
