@@ -21,9 +21,10 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 @pytest.fixture(scope="module")
 def pause_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One real chaos scenario and one preflight scenario, with their reports (at L = 0.5 s: half the wait)."""
+    """One real chaos scenario and one preflight scenario, with their reports. At L = 1 s: at 0.5 s the viewer
+    reloads every two segments and can miss the two before a resumed pipeline's fresh window (a real segment-gap)."""
     workdir = tmp_path_factory.mktemp("reports")
-    run = run_drill(["-k", "pipeline_0_paused or viewer_sees", "--segment-length", "0.5"], workdir)
+    run = run_drill(["-k", "pipeline_0_paused or viewer_sees"], workdir)
     assert run.returncode == 0, run.output[-3000:]
     assert "failover drill summary" in run.output
     row = next(line for line in run.output.splitlines() if line.startswith("test_pipeline_0_paused_in_primary_region"))
@@ -34,13 +35,13 @@ def pause_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.together
-@pytest.mark.takes(12)
+@pytest.mark.takes(20)
 def test_each_scenario_leaves_a_timeline_artifact(pause_run: Path) -> None:
     artifacts = {p.name: json.loads(p.read_text()) for p in (pause_run / "timelines").glob("*.json")}
     assert set(artifacts) == {"test_pipeline_paused.test_pipeline_0_paused_in_primary_region.json",
                               "test_preflight.test_viewer_sees_a_healthy_live_stream.json"}
     pause = artifacts["test_pipeline_paused.test_pipeline_0_paused_in_primary_region.json"]
-    assert pause["outcome"] == "passed" and pause["primary"] == "local-east" and pause["segment_length_s"] == 0.5
+    assert pause["outcome"] == "passed" and pause["primary"] == "local-east" and pause["segment_length_s"] == 1.0
     assert [f["name"] for f in pause["faults"]] == ["pause local-east/pipeline 0"]
     fault = pause["faults"][0]
     assert fault["applied_s"] <= fault["apply_returned_s"] < fault["undo_started_s"] <= fault["undo_returned_s"]
