@@ -21,6 +21,9 @@ from checks.mpegts import PTS_WRAP, pts_distance
 from checks.timeline import ResourceKind, Timeline
 
 START_BEHIND_TARGET_DURATIONS = 3
+# A wait shorter than this is a hiccup, not a stall: no viewer sees a 50 ms freeze (the real player's rule too,
+# checks/player.py), and a viewer on a loaded machine fetches a segment that late by itself.
+HICCUP_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Playback:
     played_s: float
     stalls: tuple[Stall, ...]
     renditions: tuple[str, ...]  # in the order the player used them
+    hiccups: tuple[Stall, ...] = ()  # waits under HICCUP_S: counted here, never a stall
 
     @property
     def ended_at_endlist(self) -> bool:
@@ -160,6 +164,7 @@ def simulate_playback(timeline: Timeline, rendition: str | None = None) -> Playb
 
     used = [current]
     stalls: list[Stall] = []
+    hiccups: list[Stall] = []
     clock = start_at  # when the segment at `position` begins to play
     played = 0.0
     while clock < end:
@@ -195,7 +200,8 @@ def simulate_playback(timeline: Timeline, rendition: str | None = None) -> Playb
             arrival = arrivals[current][position]
             expected_pts = None  # skipping segments skips their time too: nothing to compare with
         if arrival > clock:
-            stalls.append(Stall(current, position, clock, arrival - clock))
+            wait = Stall(current, position, clock, arrival - clock)
+            (hiccups if wait.seconds < HICCUP_S else stalls).append(wait)
             clock = arrival
         duration = durations.get(current, {}).get(position)
         if duration is None:
@@ -210,7 +216,7 @@ def simulate_playback(timeline: Timeline, rendition: str | None = None) -> Playb
         played += min(duration, max(0.0, end - clock))
         clock += duration
         position += 1
-    return Playback(True, start_at - timeline.start, played, tuple(stalls), tuple(used))
+    return Playback(True, start_at - timeline.start, played, tuple(stalls), tuple(used), tuple(hiccups))
 
 
 def viewer_never_stalls(

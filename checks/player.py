@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checks.findings import Code, Finding, Severity, evidence
-from checks.playback import simulate_playback
+from checks.playback import HICCUP_S, simulate_playback
 from checks.timeline import PlayerEvent, PlayerEventKind, Timeline
 
-HICCUP_S = 0.1
 SEEK_OVER_HOLE_S = 0.5
 SEEKED = "waiting, then seeked over a hole in the buffer"
 
