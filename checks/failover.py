@@ -240,8 +240,8 @@ def failover_and_failback(
                 )
             )
             continue
-        stayed = [r.rendition for r in measure.renditions if not r.left_primary]
-        if every_rendition_moves and stayed:
+        stayed = [r.rendition for r in measure.renditions if not r.left_primary] if every_rendition_moves else []
+        if stayed:
             moved = [r.rendition for r in measure.moved]
             findings.append(
                 Finding(

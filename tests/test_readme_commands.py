@@ -88,23 +88,15 @@ def _plan(command: str) -> tuple[list[str], str] | None:
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatedStack]:
     """At L = 1 s, as the stack file of the AWS stand-in says its channels are."""
-    stack = EmulatedStack(StackConfig.local(1.0))
-    stack.start()
-    try:
+    with EmulatedStack(StackConfig.local(1.0)) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="module")
 def public_stream() -> Iterator[EmulatedStack]:
     """The stand-in for a public playback URL, at L = 0.5 s: a watch of a few segments takes half the time."""
-    stack = EmulatedStack(StackConfig.local(0.5))
-    stack.start()
-    try:
+    with EmulatedStack(StackConfig.local(0.5)) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 def _run(words: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
